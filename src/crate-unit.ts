@@ -1,0 +1,27 @@
+/** What discovery hands to the analysis: one crate (or loose directory) with its files and build settings. */
+
+/** Build settings read from Cargo.toml that change what a finding means. */
+export interface CrateSettings {
+  /** `[package] name`. */
+  name?: string;
+  /** Absolute path of the Cargo.toml the crate came from, if any. */
+  manifestPath?: string;
+  /** `rust-version` (MSRV) as written, e.g. "1.70"; inherited from `[workspace.package]` when `rust-version.workspace = true`. */
+  rustVersion?: string;
+  /** `[profile.release] panic = "abort"` (read from the workspace root, where Cargo reads profiles). */
+  panicAbort: boolean;
+  /** `[profile.release] overflow-checks = true`: integer overflow panics in release builds too. */
+  overflowChecks: boolean;
+  /** Library entry file (`[lib] path`, default `src/lib.rs`), absolute, when it exists. */
+  libRoot?: string;
+}
+
+export interface CrateUnit {
+  /** Absolute directory of the crate (or of the loose directory / file's parent). */
+  root: string;
+  /** Absolute paths of the `.rs` files to scan, sorted. */
+  files: string[];
+  settings: CrateSettings;
+}
+
+export const DEFAULT_SETTINGS: CrateSettings = { panicAbort: false, overflowChecks: false };

@@ -1,0 +1,54 @@
+/** What a scan produces: findings with precise spans, and notifications about files it could not use. */
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export const SEVERITY_RANK: Record<Severity, number> = { note: 1, warning: 2, error: 3 };
+
+/** A source range. Lines and columns are 1-based; columns count UTF-16 code units (SARIF's default). */
+export interface Span {
+  /** Absolute path of the file. */
+  file: string;
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface RelatedLocation {
+  span: Span;
+  message: string;
+}
+
+export interface Suppression {
+  /** Where the suppression came from, e.g. `// ffiguard-ignore` or `#[allow(clippy::missing_safety_doc)]`. */
+  kind: 'comment' | 'attribute';
+  justification: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  span: Span;
+  message: string;
+  /** One line telling the user what to do. */
+  help?: string;
+  related: RelatedLocation[];
+  suppression?: Suppression;
+}
+
+export interface Notification {
+  level: 'error' | 'warning' | 'note';
+  /** Absolute path of the file concerned, when there is one. */
+  file?: string;
+  message: string;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    a.span.file.localeCompare(b.span.file) ||
+    a.span.startLine - b.span.startLine ||
+    a.span.startColumn - b.span.startColumn ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.message.localeCompare(b.message)
+  );
+}

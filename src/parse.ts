@@ -1,0 +1,39 @@
+/** tree-sitter parsers, created once, and the text fixes the grammar needs before it can parse real code. */
+import Parser from 'tree-sitter';
+import Rust from 'tree-sitter-rust';
+
+let rustParser: Parser | undefined;
+
+export function rustParserInstance(): Parser {
+  if (!rustParser) {
+    rustParser = new Parser();
+    rustParser.setLanguage(Rust as unknown as Parser.Language);
+  }
+  return rustParser;
+}
+
+/**
+ * tree-sitter-rust 0.24 cannot parse edition-2024 `unsafe extern "C" { .. }` blocks nor the `safe`
+ * qualifier inside them (tree-sitter-rust#250). Blank those keywords out with spaces of the same
+ * length, so every offset, line and column still matches the file on disk.
+ */
+export function neutraliseRust(text: string): string {
+  if (!text.includes('unsafe') && !text.includes('safe')) return text;
+  return text
+    .replace(/\bunsafe(\s+extern\s*(?:"[^"\n]*"\s*)?\{)/g, (_m, rest: string) => '      ' + rest)
+    .replace(/(^|[\s;{}])safe(\s+(?:fn|static)\b)/g, (_m, pre: string, rest: string) => pre + '    ' + rest);
+}
+
+/** Parses text that went through `neutraliseRust`. */
+export function parseRust(text: string): Parser.Tree {
+  // The default buffer (32 KiB) makes tree-sitter re-read long files in small chunks.
+  return rustParserInstance().parse(text, null, { bufferSize: Math.max(32 * 1024, text.length + 1) });
+}
+
+/** Parses `[startIndex, endIndex)` of `text` on its own, keeping the file's offsets and positions. */
+export function parseRustRange(text: string, range: Parser.Range): Parser.Tree {
+  return rustParserInstance().parse(text, null, {
+    includedRanges: [range],
+    bufferSize: Math.max(32 * 1024, text.length + 1),
+  });
+}

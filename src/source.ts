@@ -1,0 +1,152 @@
+/**
+ * One parsed Rust file. Besides the tree it knows how to look inside macro invocations: tree-sitter
+ * sees their arguments as opaque token trees, so those are re-parsed on demand (keeping the file's
+ * offsets) and walked as if they were ordinary children of the invocation.
+ */
+import type Parser from 'tree-sitter';
+import { neutraliseRust, parseRust, parseRustRange } from './parse.js';
+import type { Span } from './findings.js';
+
+export type Node = Parser.SyntaxNode;
+
+/** Macros whose arguments are not Rust expressions or statements worth reading. */
+const OPAQUE_MACROS = new Set(['macro_rules', 'include_str', 'include_bytes', 'include', 'concat', 'stringify', 'env', 'option_env', 'cfg', 'compile_error']);
+
+export class SourceFile {
+  readonly tree: Parser.Tree;
+  private readonly parsedText: string;
+  private readonly lineStarts: number[];
+  private readonly expansions = new Map<number, Parser.Tree | null>();
+  private readonly hosts = new Map<Parser.Tree, Node>();
+
+  constructor(
+    /** Absolute path. */
+    readonly path: string,
+    readonly text: string,
+  ) {
+    this.parsedText = neutraliseRust(text);
+    this.tree = parseRust(this.parsedText);
+    this.lineStarts = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+
+  get root(): Node {
+    return this.tree.rootNode;
+  }
+
+  /** The text of 0-based line `row`, without its line break. */
+  lineText(row: number): string {
+    const start = this.lineStarts[row] ?? this.text.length;
+    const next = this.lineStarts[row + 1];
+    let end = next === undefined ? this.text.length : next - 1;
+    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return this.text.slice(start, end);
+  }
+
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  span(node: Node, endNode: Node = node): Span {
+    return {
+      file: this.path,
+      startLine: node.startPosition.row + 1,
+      startColumn: node.startPosition.column + 1,
+      endLine: endNode.endPosition.row + 1,
+      endColumn: endNode.endPosition.column + 1,
+    };
+  }
+
+  /** 1-based line of a node. */
+  line(node: Node): number {
+    return node.startPosition.row + 1;
+  }
+
+  /**
+   * The parsed contents of a macro invocation's arguments: `name! { stmts }` as statements,
+   * `name!(a, b)` / `name![a, b]` as a tuple / array expression. Null for macros that hold no code.
+   */
+  expansion(macro: Node): Node | null {
+    if (macro.type !== 'macro_invocation') return null;
+    const tt = macro.namedChildren.find((c) => c.type === 'token_tree');
+    if (!tt || tt.namedChildCount === 0) return null;
+    const name = macroName(macro);
+    if (name && OPAQUE_MACROS.has(name)) return null;
+    const cached = this.expansions.get(tt.id);
+    if (cached !== undefined) return cached?.rootNode ?? null;
+    const brace = tt.text.startsWith('{');
+    const range: Parser.Range = brace
+      ? {
+          startIndex: tt.startIndex + 1,
+          endIndex: tt.endIndex - 1,
+          startPosition: { row: tt.startPosition.row, column: tt.startPosition.column + 1 },
+          endPosition: { row: tt.endPosition.row, column: tt.endPosition.column - 1 },
+        }
+      : { startIndex: tt.startIndex, endIndex: tt.endIndex, startPosition: tt.startPosition, endPosition: tt.endPosition };
+    let tree: Parser.Tree | null = null;
+    try {
+      tree = parseRustRange(this.parsedText, range);
+      this.hosts.set(tree, macro);
+    } catch {
+      tree = null;
+    }
+    this.expansions.set(tt.id, tree);
+    return tree?.rootNode ?? null;
+  }
+
+  /** Named children, looking through macro invocations into their re-parsed arguments. */
+  children(node: Node): Node[] {
+    if (node.type === 'macro_invocation') {
+      const root = this.expansion(node);
+      return root ? root.namedChildren : [];
+    }
+    return node.namedChildren;
+  }
+
+  /** The parent, crossing from a re-parsed macro argument back to its invocation. */
+  parent(node: Node): Node | null {
+    const p = node.parent;
+    if (p) {
+      if (p.type === 'source_file' && p.parent === null && p.tree !== this.tree) return this.hosts.get(p.tree) ?? null;
+      return p;
+    }
+    return node.tree === this.tree ? null : (this.hosts.get(node.tree) ?? null);
+  }
+
+  /**
+   * Depth-first walk that also enters macro arguments. `visit` returns false to skip a node's children.
+   * Nested items (`fn`, `impl`, `mod` ...) are entered too; use `walkBody` to stay inside one function.
+   */
+  walk(node: Node, visit: (n: Node) => boolean | void): void {
+    const stack: Node[] = [node];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (visit(n) === false) continue;
+      const kids = this.children(n);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+  }
+
+  /** Like `walk`, but does not enter nested items: their code does not run as part of this body. */
+  walkBody(node: Node, visit: (n: Node) => boolean | void): void {
+    this.walk(node, (n) => (n !== node && NESTED_ITEMS.has(n.type) ? false : visit(n)));
+  }
+
+  /** Is `inner` inside `outer` (or the same node), crossing macro boundaries? */
+  contains(outer: Node, inner: Node): boolean {
+    return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+  }
+
+  /** Ancestors from the parent up to the root, crossing macro boundaries. */
+  *ancestors(node: Node): Generator<Node> {
+    for (let p = this.parent(node); p; p = this.parent(p)) yield p;
+  }
+}
+
+const NESTED_ITEMS = new Set(['function_item', 'impl_item', 'trait_item', 'mod_item', 'macro_definition', 'struct_item', 'enum_item', 'const_item', 'static_item']);
+
+export function macroName(macro: Node): string | null {
+  const m = macro.childForFieldName('macro');
+  if (!m) return null;
+  return m.type === 'scoped_identifier' ? (m.childForFieldName('name')?.text ?? null) : m.text;
+}
