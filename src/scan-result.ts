@@ -1,0 +1,19 @@
+/** Everything a report needs to render one scan. */
+import type { Finding, Notification } from './findings.js';
+import type { Rule } from './rule.js';
+
+export interface ScanResult {
+  findings: Finding[];
+  notifications: Notification[];
+  /** The rules that ran, in the order of `rules/index.ts`. */
+  rules: Rule[];
+  filesScanned: number;
+  cratesScanned: number;
+  elapsedMs: number;
+  /** Absolute directory the user ran from; text and compact paths are relative to it. */
+  cwd: string;
+  /** Absolute repository root (nearest directory with `.git` above the first scanned path, else `cwd`); SARIF URIs are relative to it. */
+  repoRoot: string;
+  /** Suppressed findings are in `findings` (with `suppression` set) only when this is true. */
+  includeSuppressed: boolean;
+}
