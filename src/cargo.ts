@@ -1,0 +1,192 @@
+/**
+ * Reads Cargo.toml the way Cargo does, for the few settings that change what a finding means
+ * (MSRV, panic strategy, overflow checks) and for the shape of a workspace.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import fg from 'fast-glob';
+import { parse, TomlError } from 'smol-toml';
+import type { CrateSettings } from './crate-unit.js';
+import type { Notification } from './findings.js';
+import { UsageError } from './errors.js';
+
+/** The parts of a Cargo.toml that ffiguard uses. A field of the wrong type is treated as absent. */
+export interface Manifest {
+  /** Absolute path of the file. */
+  path: string;
+  /** `[package]`; a virtual workspace manifest has none. */
+  package?: {
+    name?: string;
+    rustVersion?: string | { workspace: true };
+    /** `package.workspace`: where the workspace root is when it is not an ancestor. */
+    workspace?: string;
+  };
+  /** `[lib] path` as written, relative to the manifest's directory. */
+  libPath?: string;
+  /** `[workspace]`: present when this manifest is a workspace root. */
+  workspace?: {
+    members: string[];
+    exclude: string[];
+    /** `[workspace.package] rust-version`, inherited by members that say `rust-version.workspace = true`. */
+    rustVersion?: string;
+  };
+  /** `[profile.release]`. Cargo honours it only in the workspace root. */
+  release: { panic?: string; overflowChecks?: boolean };
+  /** `path` of every dependency in any dependency table, as written: those inside a workspace are members too. */
+  pathDependencies: string[];
+}
+
+type Table = Record<string, unknown>;
+
+function table(value: unknown): Table | undefined {
+  // smol-toml returns dates as Date objects; they are not tables.
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) ? (value as Table) : undefined;
+}
+const string = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+export function readManifest(path: string): Manifest {
+  let doc: Table;
+  try {
+    doc = parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if (error instanceof TomlError) {
+      // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
+      const reason = error.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
+      throw new UsageError(`${path}:${error.line}: invalid TOML: ${reason}`);
+    }
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const pkg = table(doc.package);
+  const workspace = table(doc.workspace);
+  const release = table(table(doc.profile)?.release);
+  const rustVersion = pkg && (table(pkg['rust-version'])?.workspace === true ? { workspace: true as const } : string(pkg['rust-version']));
+  return {
+    path: resolve(path),
+    package: pkg && { name: string(pkg.name), rustVersion, workspace: string(pkg.workspace) },
+    libPath: string(table(doc.lib)?.path),
+    workspace: workspace && {
+      members: strings(workspace.members),
+      exclude: strings(workspace.exclude),
+      rustVersion: string(table(workspace.package)?.['rust-version']),
+    },
+    release: {
+      panic: string(release?.panic),
+      overflowChecks: typeof release?.['overflow-checks'] === 'boolean' ? release['overflow-checks'] : undefined,
+    },
+    pathDependencies: pathDependencies(doc),
+  };
+}
+
+const DEPENDENCY_TABLES = ['dependencies', 'dev-dependencies', 'build-dependencies'];
+
+function pathDependencies(doc: Table): string[] {
+  // `[target.'cfg(..)'.dependencies]` tables count as much as the top-level ones.
+  const scopes = [doc, ...Object.values(table(doc.target) ?? {}).map(table)];
+  return scopes.flatMap((scope) =>
+    DEPENDENCY_TABLES.flatMap((name) => Object.values(table(scope?.[name]) ?? {}).flatMap((dep) => string(table(dep)?.path) ?? [])),
+  );
+}
+
+/**
+ * The settings of the package at `manifestPath`. Profiles come from the workspace root when there is
+ * one, because Cargo ignores `[profile]` in member manifests.
+ */
+export function crateSettings(manifestPath: string, workspaceRootManifest?: string): CrateSettings {
+  const own = readManifest(manifestPath);
+  const root = workspaceRootManifest ? readManifest(workspaceRootManifest) : own;
+  const declared = own.package?.rustVersion;
+  const libRoot = resolve(dirname(own.path), own.libPath ?? 'src/lib.rs');
+  return {
+    name: own.package?.name,
+    manifestPath: own.path,
+    rustVersion: typeof declared === 'object' ? root.workspace?.rustVersion : declared,
+    panicAbort: root.release.panic === 'abort',
+    overflowChecks: root.release.overflowChecks === true,
+    libRoot: existsSync(libRoot) ? libRoot : undefined,
+  };
+}
+
+/**
+ * The Cargo.toml of the workspace the package at `manifestPath` belongs to, found as Cargo does: the
+ * package itself if it declares `[workspace]`, its `package.workspace` pointer, else the nearest
+ * ancestor declaring `[workspace]` that does not exclude it. Undefined for a standalone package.
+ */
+export function findWorkspaceRoot(manifestPath: string): string | undefined {
+  const own = readManifest(manifestPath);
+  const crateDir = dirname(own.path);
+  if (own.workspace) return own.path;
+  if (own.package?.workspace) return resolve(crateDir, own.package.workspace, 'Cargo.toml');
+  for (let dir = dirname(crateDir); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'Cargo.toml');
+    if (existsSync(candidate)) {
+      const manifest = readManifest(candidate);
+      if (manifest.workspace && !isExcluded(manifest, crateDir)) return manifest.path;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The package directories of the workspace rooted at `root`, sorted: the root package, `members`
+ * (globs expanded) not under an `exclude` path, and path dependencies inside the workspace. A member
+ * that cannot be found is reported as a warning: Cargo would refuse it, but the rest is still worth
+ * scanning.
+ */
+export function workspaceMembers(root: Manifest): { dirs: string[]; notifications: Notification[] } {
+  const rootDir = dirname(root.path);
+  const notifications: Notification[] = [];
+  const warn = (message: string) => notifications.push({ level: 'warning', file: root.path, message });
+  const members = new Set<string>(root.package ? [rootDir] : []);
+  for (const member of root.workspace?.members ?? []) {
+    const dirs = expandDirs(rootDir, member);
+    if (dirs.length === 0) warn(`workspace member pattern \`${member}\` matches no directory`);
+    for (const dir of dirs) {
+      const shown = relative(rootDir, dir) || '.';
+      if (!existsSync(dir)) warn(`workspace member \`${shown}\` does not exist`);
+      else if (!existsSync(join(dir, 'Cargo.toml'))) warn(`workspace member \`${shown}\` has no Cargo.toml`);
+      else if (!isExcluded(root, dir)) members.add(dir);
+    }
+  }
+  // A Set visits entries added during iteration, so this follows path dependencies transitively.
+  for (const dir of members) {
+    for (const dep of readManifest(join(dir, 'Cargo.toml')).pathDependencies) {
+      const depDir = resolve(dir, dep);
+      if (isWithin(depDir, rootDir) && existsSync(join(depDir, 'Cargo.toml')) && !isExcluded(root, depDir)) members.add(depDir);
+    }
+  }
+  return { dirs: [...members].sort(), notifications };
+}
+
+/**
+ * Cargo's rule: a directory under an `exclude` path is not a member unless `members` names it (or
+ * a parent) literally. Cargo reads `exclude` as plain paths; globs there are expanded as a courtesy.
+ */
+function isExcluded(root: Manifest, crateDir: string): boolean {
+  const rootDir = dirname(root.path);
+  const { members = [], exclude = [] } = root.workspace ?? {};
+  const listed = members.filter((m) => !fg.isDynamicPattern(m)).some((m) => isWithin(crateDir, resolve(rootDir, m)));
+  return !listed && exclude.flatMap((ex) => expandDirs(rootDir, ex)).some((ex) => isWithin(crateDir, ex));
+}
+
+/** Absolute directories a member/exclude entry names: a glob is expanded, a plain path kept even if missing. */
+function expandDirs(rootDir: string, pattern: string): string[] {
+  if (!fg.isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
+  return fg.sync(pattern, { cwd: rootDir, onlyDirectories: true, absolute: true }).map((p) => resolve(p)).sort();
+}
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** Orders Rust versions numerically ("1.70" < "1.81.0"; missing components count as 0). */
+export function compareRustVersion(a: string, b: string): number {
+  const pa = a.split('.').map((n) => parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}

@@ -1,0 +1,265 @@
+/**
+ * Turns the paths a user gives into crates to scan, as Cargo would see them: a crate directory, a
+ * workspace (its members), any other directory (every package below it, plus the loose `.rs` files),
+ * or one `.rs` file. Settings that change what a finding means come from Cargo.toml (see cargo.ts).
+ */
+import { accessSync, constants, existsSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ignore from 'ignore';
+import { crateSettings, findWorkspaceRoot, readManifest, workspaceMembers } from './cargo.js';
+import { DEFAULT_SETTINGS, type CrateSettings, type CrateUnit } from './crate-unit.js';
+import type { Notification } from './findings.js';
+import { UsageError } from './errors.js';
+
+export async function discover(paths: string[], cwd: string): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
+  const discovery = new Discovery();
+  for (const path of paths) await discovery.add(path, cwd);
+  return { crates: discovery.finish(), notifications: dedupeNotifications(discovery.notifications) };
+}
+
+interface Found {
+  unit: CrateUnit;
+  /** A loose directory or single file rather than a package: it gives up files a package also has. */
+  loose: boolean;
+}
+
+class Discovery {
+  readonly notifications: Notification[] = [];
+  private readonly found: Found[] = [];
+  private readonly ignores = new GitIgnores();
+  private readonly settingsCache = new Map<string, CrateSettings>();
+
+  async add(path: string, cwd: string): Promise<void> {
+    const abs = resolve(cwd, path);
+    const stats = statPath(abs, path);
+    if (stats.isFile()) {
+      if (!abs.endsWith('.rs')) throw new UsageError(`not a Rust source file: ${path}`);
+      this.found.push({ unit: { root: dirname(abs), files: [abs], settings: this.settingsNear(dirname(abs)) }, loose: true });
+      return;
+    }
+    if (!stats.isDirectory()) throw new UsageError(`not a file or directory: ${path}`);
+    try {
+      accessSync(abs, constants.R_OK | constants.X_OK);
+    } catch {
+      throw new UsageError(`permission denied: ${path}`);
+    }
+    const manifestPath = join(abs, 'Cargo.toml');
+    const manifest = existsSync(manifestPath) ? readManifest(manifestPath) : undefined;
+    if (manifest?.workspace) {
+      const { dirs, notifications } = workspaceMembers(manifest);
+      this.notifications.push(...notifications);
+      for (const dir of dirs) await this.addCrate(dir);
+    } else if (manifest?.package) {
+      await this.addCrate(abs);
+    } else {
+      if (manifest) this.warn(manifestPath, 'Cargo.toml has neither [package] nor [workspace]; scanning the directory as plain files');
+      await this.addDirectory(abs);
+    }
+  }
+
+  private async addCrate(dir: string): Promise<void> {
+    const { files } = await walk(dir, false, this.ignores, this.notifications);
+    this.found.push({ unit: { root: dir, files, settings: this.settingsOf(join(dir, 'Cargo.toml')) }, loose: false });
+  }
+
+  /** A directory that is not a package: every package below it is a crate, the other files one loose unit. */
+  private async addDirectory(dir: string): Promise<void> {
+    const tree = await walk(dir, true, this.ignores, this.notifications);
+    const packages = new Map<string, CrateUnit>();
+    for (const pkgDir of tree.manifestDirs) {
+      const manifestPath = join(pkgDir, 'Cargo.toml');
+      try {
+        // Found by searching, not named by the user: a broken one should not stop the whole scan.
+        if (readManifest(manifestPath).package) packages.set(pkgDir, { root: pkgDir, files: [], settings: this.settingsOf(manifestPath) });
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        this.warn(manifestPath, `${error.message}; its files are scanned without its settings`);
+      }
+    }
+    const manifestDirs = new Set(tree.manifestDirs);
+    const loose: string[] = [];
+    for (const file of tree.files) {
+      const owner = nearestManifestDir(file, dir, manifestDirs);
+      const unit = owner === undefined ? undefined : packages.get(owner);
+      if (unit) unit.files.push(file);
+      else loose.push(file);
+    }
+    for (const unit of packages.values()) this.found.push({ unit, loose: false });
+    if (loose.length > 0) this.found.push({ unit: { root: dir, files: loose, settings: this.settingsNear(dir) }, loose: true });
+  }
+
+  private settingsOf(manifestPath: string): CrateSettings {
+    let settings = this.settingsCache.get(manifestPath);
+    if (!settings) this.settingsCache.set(manifestPath, (settings = crateSettings(manifestPath, findWorkspaceRoot(manifestPath))));
+    return settings;
+  }
+
+  /** Settings for files outside any package: those of the nearest enclosing Cargo.toml, if any. */
+  private settingsNear(dir: string): CrateSettings {
+    const manifestDir = findUp(dir, 'Cargo.toml');
+    return manifestDir === undefined ? { ...DEFAULT_SETTINGS } : this.settingsOf(join(manifestDir, 'Cargo.toml'));
+  }
+
+  private warn(file: string, message: string): void {
+    this.notifications.push({ level: 'warning', file, message });
+  }
+
+  /**
+   * One unit per crate, however many paths reached it, and each file in one unit only: a package
+   * keeps its files over a loose directory or single file that also named them.
+   */
+  finish(): CrateUnit[] {
+    const merged = new Map<string, Found>();
+    for (const { unit, loose } of this.found) {
+      const key = `${loose}\0${unit.root}\0${unit.settings.manifestPath ?? ''}`;
+      const existing = merged.get(key);
+      if (existing) existing.unit.files.push(...unit.files);
+      else merged.set(key, { unit: { ...unit, files: [...unit.files] }, loose });
+    }
+    const ordered = [...merged.values()].sort((a, b) => Number(a.loose) - Number(b.loose) || compare(a.unit.root, b.unit.root));
+    const claimed = new Set<string>();
+    const units: CrateUnit[] = [];
+    for (const { unit, loose } of ordered) {
+      unit.files = [...new Set(unit.files)].filter((f) => !claimed.has(f)).sort(compare);
+      unit.files.forEach((f) => claimed.add(f));
+      if (!loose || unit.files.length > 0) units.push(unit);
+    }
+    return units.sort((a, b) => compare(a.root, b.root));
+  }
+}
+
+function statPath(abs: string, shown: string): Stats {
+  try {
+    return statSync(abs);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no such file or directory: ${shown}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`permission denied: ${shown}`);
+    throw new UsageError(`cannot read ${shown}: ${code ?? String(error)}`);
+  }
+}
+
+/** The deepest directory in `manifestDirs` holding `file`, strictly below `top`. */
+function nearestManifestDir(file: string, top: string, manifestDirs: Set<string>): string | undefined {
+  for (let dir = dirname(file); dir !== top && dirname(dir) !== dir; dir = dirname(dir)) {
+    if (manifestDirs.has(dir)) return dir;
+  }
+  return undefined;
+}
+
+/** The nearest directory, from `dir` upwards, that holds an entry called `name`. */
+function findUp(dir: string, name: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, name))) return current;
+    if (dirname(current) === current) return undefined;
+  }
+}
+
+interface Tree {
+  /** The `.rs` files, sorted. */
+  files: string[];
+  /** Directories strictly below the root that hold a Cargo.toml, sorted. */
+  manifestDirs: string[];
+}
+
+/**
+ * The `.rs` files below `root`. Written as a plain walk rather than a fast-glob call so that ignored
+ * directories are pruned as they are met: a gitignored build directory or a Cargo `target/` (often
+ * hundreds of thousands of files) is never listed. Hidden directories and node_modules are skipped.
+ * A `target` directory is Cargo's only beside a Cargo.toml or when it holds Cargo's CACHEDIR.TAG, so a
+ * module directory `src/target/` is still read. Symbolic links are not followed: they can lead out
+ * of the tree or loop. A directory with its own Cargo.toml is another package (as for `cargo
+ * package`): it is listed in `manifestDirs`, and walked only when `intoPackages` is set.
+ */
+async function walk(root: string, intoPackages: boolean, ignores: GitIgnores, notifications: Notification[]): Promise<Tree> {
+  const tree: Tree = { files: [], manifestDirs: [] };
+  const top = findUp(root, '.git') ?? root;
+  const visit = async (dir: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      notifications.push({ level: 'warning', file: dir, message: `cannot read directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+      return;
+    }
+    const hasManifest = entries.some((e) => e.isFile() && e.name === 'Cargo.toml');
+    if (hasManifest && dir !== root) {
+      tree.manifestDirs.push(dir);
+      if (!intoPackages) return;
+    }
+    const subdirs: Promise<void>[] = [];
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.name.startsWith('.')) continue;
+      if (entry.isDirectory()) {
+        const cargoTarget = entry.name === 'target' && (hasManifest || existsSync(join(path, 'CACHEDIR.TAG')));
+        if (!cargoTarget && entry.name !== 'node_modules' && !ignores.ignored(path, true, top)) subdirs.push(visit(path));
+      } else if (entry.isFile() && entry.name.endsWith('.rs') && !ignores.ignored(path, false, top)) {
+        tree.files.push(path);
+      }
+    }
+    await Promise.all(subdirs);
+  };
+  await visit(root);
+  tree.files.sort(compare);
+  tree.manifestDirs.sort(compare);
+  return tree;
+}
+
+type Ignore = ReturnType<typeof ignore>;
+
+/**
+ * `.gitignore` rules, read once per directory and applied as Git does: every file from `top` (the
+ * repository root, or the scanned directory outside a repository) down to the path's directory,
+ * a deeper file overriding a shallower one. The repository's `.git/info/exclude` counts too.
+ */
+class GitIgnores {
+  private readonly rules = new Map<string, Ignore | undefined>();
+
+  ignored(path: string, isDir: boolean, top: string): boolean {
+    const dirs: string[] = [];
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      dirs.unshift(dir);
+      if (dir === top || dirname(dir) === dir) break;
+    }
+    let ignored = false;
+    for (const dir of dirs) {
+      const rules = this.load(dir);
+      if (!rules) continue;
+      const result = rules.test(relative(dir, path).split(sep).join('/') + (isDir ? '/' : ''));
+      if (result.ignored) ignored = true;
+      else if (result.unignored) ignored = false;
+    }
+    return ignored;
+  }
+
+  private load(dir: string): Ignore | undefined {
+    if (!this.rules.has(dir)) {
+      // info/exclude first: later patterns win, and .gitignore takes precedence over it in Git.
+      const texts = [join(dir, '.git', 'info', 'exclude'), join(dir, '.gitignore')].flatMap((file) => {
+        try {
+          return [readFileSync(file, 'utf8')];
+        } catch {
+          return [];
+        }
+      });
+      this.rules.set(dir, texts.length > 0 ? texts.reduce((rules, text) => rules.add(text), ignore()) : undefined);
+    }
+    return this.rules.get(dir);
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function dedupeNotifications(notifications: Notification[]): Notification[] {
+  const seen = new Set<string>();
+  return notifications.filter((n) => {
+    const key = `${n.level}\0${n.file ?? ''}\0${n.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
