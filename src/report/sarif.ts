@@ -1,0 +1,180 @@
+/**
+ * SARIF 2.1.0 for GitHub code scanning and SARIF viewers. What GitHub needs and ignores is in
+ * shared/FFI-FACTS.md; test/sarif.test.ts runs Microsoft's validator with its GitHub rules on the output.
+ * The output is byte-identical for identical input (no timestamps, locale-free sorting), so that
+ * re-uploads and committed baselines do not churn.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as Sarif from 'sarif';
+import { explainMarkdown, explainText } from '../explain.js';
+import type { Span } from '../findings.js';
+import type { Rule } from '../rule.js';
+import type { ScanResult } from '../scan-result.js';
+import { ordinal, SourceLines, type RenderOptions } from './common.js';
+
+const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const INFORMATION_URI = 'https://github.com/ffiguard/ffiguard';
+const SRCROOT = '%SRCROOT%';
+/** GitHub rejects longer `fullDescription`s. */
+const MAX_FULL_DESCRIPTION = 1024;
+/** GitHub keeps at most 20 tags per rule. */
+const MAX_TAGS = 20;
+
+export function render(result: ScanResult, opts: Pick<RenderOptions, 'version' | 'readSource'>): string {
+  return `${JSON.stringify(toSarif(result, opts), null, 2)}\n`;
+}
+
+export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' | 'readSource'>): Sarif.Log {
+  const sources = new SourceLines(opts.readSource);
+  const ruleIndex = new Map(result.rules.map((r, i) => [r.id, i]));
+  const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifact(result.repoRoot, span.file), region: region(span) });
+
+  const located = result.findings.map((f) => ({ f, uri: artifact(result.repoRoot, f.span.file).uri! }));
+  located.sort(
+    (a, b) =>
+      ordinal(a.f.span.file, b.f.span.file) ||
+      a.f.span.startLine - b.f.span.startLine ||
+      a.f.span.startColumn - b.f.span.startColumn ||
+      a.f.span.endLine - b.f.span.endLine ||
+      a.f.span.endColumn - b.f.span.endColumn ||
+      ordinal(a.f.ruleId, b.f.ruleId) ||
+      ordinal(a.f.message, b.f.message),
+  );
+
+  const occurrences = new Map<string, number>();
+  const results = located.map(({ f, uri }): Sarif.Result => {
+    // GitHub matches alerts across commits by this hash. It uses the line's text, not its number, so
+    // adding code above a finding keeps the alert; the occurrence count separates identical lines.
+    const text = (sources.line(f.span.file, f.span.startLine) ?? f.message).trim();
+    const hash = createHash('sha256').update(`${f.ruleId}\0${uri}\0${text}`).digest('hex').slice(0, 16);
+    const occurrence = (occurrences.get(hash) ?? 0) + 1;
+    occurrences.set(hash, occurrence);
+    const index = ruleIndex.get(f.ruleId);
+    return {
+      ruleId: f.ruleId,
+      ...(index === undefined ? {} : { ruleIndex: index }),
+      level: f.severity,
+      message: { text: f.help ? `${sentence(f.message)} ${sentence(f.help)}` : sentence(f.message) },
+      locations: [{ physicalLocation: location(f.span) }],
+      ...(f.related.length
+        ? { relatedLocations: f.related.map((r, i) => ({ id: i + 1, physicalLocation: location(r.span), message: { text: sentence(r.message) } })) }
+        : {}),
+      partialFingerprints: { primaryLocationLineHash: `${hash}:${occurrence}` },
+      ...(f.suppression ? { suppressions: [{ kind: 'inSource' as const, justification: f.suppression.justification }] } : {}),
+    };
+  });
+
+  const notifications = [...result.notifications]
+    .sort((a, b) => ordinal(a.file ?? '', b.file ?? '') || ordinal(a.message, b.message))
+    .map(
+      (n): Sarif.Notification => ({
+        level: n.level,
+        message: { text: sentence(n.message) },
+        ...(n.file === undefined ? {} : { locations: [{ physicalLocation: { artifactLocation: artifact(result.repoRoot, n.file) } }] }),
+      }),
+    );
+
+  return {
+    $schema: SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'ffiguard',
+            version: opts.version,
+            ...(/^\d+\.\d+\.\d+/.test(opts.version) ? { semanticVersion: opts.version } : {}),
+            informationUri: INFORMATION_URI,
+            rules: result.rules.map(descriptor),
+          },
+        },
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(result.repoRoot) } },
+        results,
+        columnKind: 'utf16CodeUnits',
+      },
+    ],
+  };
+}
+
+function descriptor(rule: Rule): Sarif.ReportingDescriptor {
+  const tags = ['ffi', ...(rule.securitySeverity ? ['security'] : []), ...rule.docs.cwe.map(cweTag)].slice(0, MAX_TAGS);
+  return {
+    id: rule.id,
+    name: pascalCase(rule.id),
+    shortDescription: { text: sentence(rule.summary) },
+    fullDescription: { text: truncate(`${sentence(rule.docs.what)} ${sentence(rule.docs.why)}`, MAX_FULL_DESCRIPTION) },
+    help: { text: explainText(rule), markdown: explainMarkdown(rule) },
+    defaultConfiguration: { level: rule.severity },
+    properties: {
+      tags,
+      precision: rule.precision,
+      ...(rule.securitySeverity ? { 'security-severity': rule.securitySeverity } : {}),
+    },
+  };
+}
+
+/** GitHub recognises CWE tags only in the form `external/cwe/cwe-476`. */
+function cweTag(cwe: string): string {
+  return `external/cwe/${cwe.trim().toLowerCase()}`;
+}
+
+export function pascalCase(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/**
+ * Files inside the repository become relative URI references against `%SRCROOT%` (what GitHub resolves
+ * against the checkout); each segment is percent-encoded so spaces, `%`, `#`, `?`, `:` and non-ASCII
+ * names survive URI parsing. Files outside it can only be named by an absolute `file:` URI.
+ */
+export function artifact(repoRoot: string, file: string): Sarif.ArtifactLocation {
+  const rel = path.relative(repoRoot, file);
+  if (!rel || path.isAbsolute(rel) || rel === '..' || rel.startsWith(`..${path.sep}`)) return { uri: pathToFileURL(file).href };
+  return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+}
+
+/** SARIF requires base URIs to be absolute and end in `/`. */
+function directoryUri(dir: string): string {
+  const href = pathToFileURL(dir).href;
+  return href.endsWith('/') ? href : `${href}/`;
+}
+
+/** Spans come from the parser; clamp anyway, since validators reject an end before the start. */
+function region(span: Span): Sarif.Region {
+  const startLine = Math.max(1, span.startLine);
+  const startColumn = Math.max(1, span.startColumn);
+  const endLine = Math.max(startLine, span.endLine);
+  const endColumn = endLine === startLine ? Math.max(startColumn, span.endColumn) : Math.max(1, span.endColumn);
+  return { startLine, startColumn, endLine, endColumn };
+}
+
+/**
+ * SARIF asks for messages as complete sentences ending in a period (validator rule SARIF2001); ours are
+ * rustc-style fragments ("parameter `buf` is never checked for null").
+ */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** Cut at a word boundary (never inside a surrogate pair) and mark the cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = max - 3;
+  let cut = text.lastIndexOf(' ', room);
+  if (cut < room / 2) {
+    cut = room;
+    if (/[\ud800-\udbff]/.test(text[cut - 1]!)) cut--;
+  }
+  return `${text.slice(0, cut).trimEnd()}...`;
+}
+
