@@ -1,0 +1,71 @@
+import { PointerParam } from '../src/analysis/null-checks.js';
+import { defineRule } from '../src/rule.js';
+
+export default defineRule({
+  id: 'ffi-null-deref',
+  language: 'rust',
+  severity: 'error',
+  summary: 'A raw-pointer parameter of an `extern "C"` function is dereferenced without a null check',
+  precision: 'high',
+  securitySeverity: '8.0',
+  docs: {
+    what:
+      'Flags a `*const T` / `*mut T` parameter of an `extern "C"` function that the body dereferences (`*p`, `&*p`, `(*p).f`, ' +
+      '`p.read()`, `ptr::write(p, ..)`) or hands to an API that requires a non-null pointer (`slice::from_raw_parts`, ' +
+      '`CStr::from_ptr`, `Box::from_raw`, `Arc::from_raw` ...) at a place that no null check dominates.',
+    why:
+      'C callers pass `NULL` for "no object", after a failed allocation, or by mistake. Dereferencing a null pointer is ' +
+      'undefined behaviour in Rust: usually a segmentation fault that takes down the host, sometimes silent memory ' +
+      'corruption when the optimiser assumes the pointer was valid. Declaring the function `unsafe` does not help: C ' +
+      'callers cannot see it.',
+    useInstead:
+      'Check the pointer before the first use and return an error value: `if p.is_null() { return ERR; }`, ' +
+      '`let Some(obj) = (unsafe { p.as_ref() }) else { return ERR };`, or `match NonNull::new(p) { .. }`. Crate macros and ' +
+      'helper functions that perform such a check (like `try_ref_from_ptr!`) are recognised.',
+    example: {
+      bad: `#[no_mangle]
+pub extern "C" fn counter_get(c: *const Counter) -> u64 {
+    unsafe { (*c).value }
+}`,
+      good: `#[no_mangle]
+pub extern "C" fn counter_get(c: *const Counter) -> u64 {
+    let Some(c) = (unsafe { c.as_ref() }) else { return 0 };
+    c.value
+}`,
+    },
+    notes: [
+      'A check counts when every path to the dereference passes it: an early `return` on null, the non-null branch of an `if`/`match`, the right side of `!p.is_null() && ..`, `NonNull::new(p)?`, `let .. else`, `assert!(!p.is_null())`. A check on another parameter, or after the dereference, does not count.',
+      '`debug_assert!(!p.is_null())` is not a check: it is compiled out of release builds.',
+      '`p.as_ref().unwrap()` is not reported here: it panics on null rather than dereferencing it (`panic-across-ffi` reports the panic).',
+      '`&T`, `Option<&T>` and `NonNull<T>` parameters are not raw pointers and are never reported. Local copies (`let q = p as *mut T`) are followed.',
+      'One finding per parameter, at the first unchecked use; later uses are related locations.',
+    ],
+    references: [
+      { title: 'std::ptr: safety', url: 'https://doc.rust-lang.org/std/ptr/index.html#safety' },
+      { title: 'Clippy: not_unsafe_ptr_arg_deref', url: 'https://rust-lang.github.io/rust-clippy/master/index.html#not_unsafe_ptr_arg_deref' },
+    ],
+    cwe: ['CWE-476'],
+  },
+  check({ crate, report }) {
+    for (const fn of crate.ffiFunctions) {
+      for (const param of fn.params) {
+        if (!param.isRawPointer) continue;
+        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate.guards);
+        const unchecked = ptr.derefs().filter((d) => !ptr.isChecked(d.node));
+        const first = unchecked[0];
+        if (!first) continue;
+        const more = unchecked.length > 1 ? ` (and ${unchecked.length - 1} more use${unchecked.length > 2 ? 's' : ''})` : '';
+        report({
+          file: fn.file,
+          node: first.node,
+          message: `parameter \`${param.name}\` of \`${fn.name}\` is ${first.how}, but it is never checked for null${more}`,
+          help: `return early when \`${param.name}.is_null()\`, or convert it with \`${param.name}.as_ref()\` / \`NonNull::new(${param.name})\` and handle \`None\``,
+          related: [
+            { file: fn.file, node: param.node, message: `\`${param.name}\` is a raw pointer that C may pass as NULL` },
+            ...unchecked.slice(1, 11).map((d) => ({ file: fn.file, node: d.node, message: `also ${d.how} without a null check` })),
+          ],
+        });
+      }
+    }
+  },
+});

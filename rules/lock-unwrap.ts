@@ -1,0 +1,66 @@
+import { defineRule } from '../src/rule.js';
+import { asMethodCall } from '../src/syntax.js';
+
+const LOCKS = new Set(['lock', 'read', 'write']);
+
+export default defineRule({
+  id: 'lock-unwrap',
+  language: 'rust',
+  severity: 'warning',
+  summary: '`.lock().unwrap()` turns one panic into a permanently poisoned lock',
+  precision: 'high',
+  docs: {
+    what:
+      'Flags `.lock()`, `.read()` or `.write()` called with no arguments (a `Mutex` or `RwLock`) and followed directly by ' +
+      '`.unwrap()` or `.expect(..)`. Inside an `extern "C"` function it is an error; elsewhere a warning.',
+    why:
+      'A panic while a guard is held poisons the lock; from then on every `.lock().unwrap()` panics too. In a library ' +
+      'called from C, one bad call leaves the whole library unusable for the rest of the process, and each later call ' +
+      'panics across the FFI boundary (an abort since Rust 1.81).',
+    useInstead:
+      'Recover the guard from a poisoned lock with `.lock().unwrap_or_else(PoisonError::into_inner)` (the data is usually ' +
+      'still consistent), map the error to an error code, or use a lock that does not poison (`parking_lot::Mutex`).',
+    example: {
+      bad: `static REGISTRY: Mutex<Vec<Handle>> = Mutex::new(Vec::new());
+
+fn register(h: Handle) {
+    REGISTRY.lock().unwrap().push(h);
+}`,
+      good: `fn register(h: Handle) {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner).push(h);
+}`,
+    },
+    notes: [
+      '`read(&mut buf)` and other calls with arguments are I/O, not locks, and are not reported. `unwrap_or_else`, `match`, `?` and `map_err` handle poisoning and are not reported.',
+    ],
+    references: [
+      { title: 'std::sync::Mutex: poisoning', url: 'https://doc.rust-lang.org/std/sync/struct.Mutex.html#poisoning' },
+      { title: 'std::sync::PoisonError::into_inner', url: 'https://doc.rust-lang.org/std/sync/struct.PoisonError.html#method.into_inner' },
+    ],
+    cwe: ['CWE-667'],
+  },
+  check({ crate, report }) {
+    for (const file of crate.files) {
+      file.walk(file.root, (n) => {
+        const outer = asMethodCall(n);
+        if (!outer || !((outer.method === 'unwrap' && outer.args.length === 0) || (outer.method === 'expect' && outer.args.length === 1))) return;
+        const lock = asMethodCall(outer.receiver);
+        if (!lock || !LOCKS.has(lock.method) || lock.args.length !== 0) return;
+        const ffi = crate.enclosingFfiFunction(file, n);
+        const target = lock.receiver.text.replace(/\s+/g, '');
+        const shown = target.length > 30 ? 'the lock' : `\`${target}\``;
+        const field = lock.call.childForFieldName('function')?.childForFieldName('field') ?? lock.call;
+        report({
+          file,
+          node: field,
+          endNode: n,
+          severity: ffi ? 'error' : undefined,
+          message:
+            `\`.${lock.method}().${outer.method}()\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic` +
+            (ffi ? ` (in \`extern "C" fn ${ffi.name}\`, where a panic aborts the host process)` : ''),
+          help: `recover the guard with \`.${lock.method}().unwrap_or_else(PoisonError::into_inner)\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
+        });
+      });
+    }
+  },
+});

@@ -1,0 +1,88 @@
+import { panicConsequence, panicHelp } from '../src/analysis/consequence.js';
+import { PanicAnalysis } from '../src/analysis/panic.js';
+import { mayUnwind } from '../src/model/functions.js';
+import { defineRule } from '../src/rule.js';
+import type { SourceFile } from '../src/source.js';
+
+export default defineRule({
+  id: 'panic-across-ffi',
+  language: 'rust',
+  severity: 'error',
+  summary: 'An `extern "C"` function can panic outside `catch_unwind`',
+  precision: 'high',
+  securitySeverity: '7.5',
+  docs: {
+    what:
+      'Flags an `extern "C"` (or `"system"`) function whose body can panic at a place that no panic boundary covers: ' +
+      '`.unwrap()`, `.expect()`, `panic!`/`assert!`/`unreachable!`, indexing, division by a non-constant, or a call to a ' +
+      'function of the same crate that can panic. A boundary is `std::panic::catch_unwind` (under any alias) or a macro or ' +
+      'function of the crate whose own body calls `catch_unwind` on the code it is given.',
+    why:
+      'A panic cannot unwind into C. Since Rust 1.81 a panic that reaches an `extern "C"` boundary aborts the whole host ' +
+      'process (a Python interpreter, a Node server, a game); before 1.81 it was undefined behaviour. With ' +
+      '`panic = "abort"` in the release profile every panic aborts, and `catch_unwind` catches nothing.',
+    useInstead:
+      'Handle failures without panicking and return an error value to C. Where a panic cannot be ruled out, run the body ' +
+      'inside `std::panic::catch_unwind` (or the crate\'s own boundary macro) and turn a caught panic into an error code. ' +
+      'Functions meant to unwind into C++ can use `extern "C-unwind"`.',
+    example: {
+      bad: `#[no_mangle]
+pub extern "C" fn config_port(path: *const c_char) -> i32 {
+    let path = unsafe { CStr::from_ptr(path) }.to_str().unwrap();
+    load(path).port as i32
+}`,
+      good: `#[no_mangle]
+pub extern "C" fn config_port(path: *const c_char) -> i32 {
+    std::panic::catch_unwind(|| {
+        let path = unsafe { CStr::from_ptr(path) }.to_str().ok()?;
+        Some(load(path).port as i32)
+    })
+    .ok()
+    .flatten()
+    .unwrap_or(-1)
+}`,
+    },
+    notes: [
+      'Calls into other crates are assumed not to panic: ffiguard cannot see their code, and flagging every call would bury the real findings. Calls to functions of the scanned crate are followed up to four levels deep.',
+      'Integer `+`, `-`, `*` only count when `[profile.release] overflow-checks = true` (they wrap silently in release builds otherwise). `debug_assert!` does not count: it is compiled out of release builds.',
+      'A guard only covers the code inside it: a `.unwrap()` before `catch_unwind(..)`, or `catch_unwind(..).unwrap()` (which re-raises the panic), is still reported.',
+      '`extern "C-unwind"` functions are allowed to unwind and are not reported. Attributes that generate a boundary (`#[ffi_export]`, `#[sabi_extern_fn]`, `#[ffi_function]`) count as one.',
+      'One finding per function, at the first panic site; the other sites are listed as related locations.',
+    ],
+    references: [
+      { title: 'Rust 1.81: abort on uncaught panics in extern "C" functions', url: 'https://blog.rust-lang.org/2024/09/05/Rust-1.81.0.html#abort-on-uncaught-panics-in-extern-c-functions' },
+      { title: 'std::panic::catch_unwind', url: 'https://doc.rust-lang.org/std/panic/fn.catch_unwind.html' },
+      { title: 'RFC 2945: "C-unwind" ABI', url: 'https://rust-lang.github.io/rfcs/2945-c-unwind-abi.html' },
+    ],
+    cwe: ['CWE-248'],
+  },
+  check({ crate, report }) {
+    const analysis = new PanicAnalysis(crate);
+    const consequence = panicConsequence(crate.settings);
+    for (const fn of crate.ffiFunctions) {
+      if (mayUnwind(fn) || analysis.hasBoundaryAttribute(fn)) continue;
+      const sites = analysis.sites(fn, crate.settings.panicAbort);
+      const first = sites[0];
+      if (!first) continue;
+      const where = (file: SourceFile, line: number): string => (file === fn.file ? `line ${line}` : `${file.path.split(/[\\/]/).pop()}:${line}`);
+      const at = first.via[0] ?? first;
+      const what =
+        first.via.length === 0
+          ? first.what
+          : `\`${first.via[0]!.callee.name}()\`, which reaches ${first.what} at ${where(first.file, first.file.line(first.node))},`;
+      const more = sites.length > 1 ? ` (and ${sites.length - 1} more panic site${sites.length > 2 ? 's' : ''})` : '';
+      const guard = crate.settings.panicAbort ? '' : ' outside any `catch_unwind`';
+      report({
+        file: at.file,
+        node: at.node,
+        message: `${what} can panic in \`extern "${fn.abi}" fn ${fn.name}\`${guard}${more}: ${consequence}`,
+        help: panicHelp(crate.settings, fn.name),
+        related: [
+          ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${v.callee.name}()\`` })),
+          ...(first.via.length ? [{ file: first.file, node: first.node, message: `${first.what} can panic here` }] : []),
+          ...sites.slice(1, 11).map((s) => ({ file: (s.via[0] ?? s).file, node: (s.via[0] ?? s).node, message: s.via.length ? `\`${s.via[0]!.callee.name}()\` can panic (${s.what})` : `${s.what} can panic here` })),
+        ],
+      });
+    }
+  },
+});

@@ -1,0 +1,118 @@
+import { defineRule } from '../src/rule.js';
+import type { Node, SourceFile } from '../src/source.js';
+import { asMethodCall, asPathCall, unparen } from '../src/syntax.js';
+
+export default defineRule({
+  id: 'unbounded-block-on',
+  language: 'rust',
+  severity: 'warning',
+  summary: '`block_on(..)` waits for a future with no timeout',
+  precision: 'medium',
+  docs: {
+    what:
+      'Flags `block_on(fut)` (tokio `Runtime::block_on` / `Handle::block_on`, `futures::executor::block_on`, `pollster`, ' +
+      '`async_std::task::block_on`, any path or method named `block_on`) whose future is not bounded by a timeout. Inside an ' +
+      '`extern "C"` function it is an error; elsewhere a warning.',
+    why:
+      '`block_on` parks the calling thread until the future completes. A future waiting on the network, a lock or a ' +
+      'channel may never complete, and the C caller\'s thread (often a UI or event-loop thread) then hangs forever with ' +
+      'no way to cancel it from the other side of the FFI boundary.',
+    useInstead:
+      'Bound the wait: `rt.block_on(tokio::time::timeout(Duration::from_secs(5), fut))`, handle the elapsed case, and ' +
+      'return an error code to C.',
+    example: {
+      bad: `#[no_mangle]
+pub extern "C" fn client_fetch(c: &Client) -> i32 {
+    match c.rt.block_on(c.inner.fetch()) {
+        Ok(_) => 0,
+        Err(_) => -1,
+    }
+}`,
+      good: `#[no_mangle]
+pub extern "C" fn client_fetch(c: &Client) -> i32 {
+    match c.rt.block_on(tokio::time::timeout(Duration::from_secs(10), c.inner.fetch())) {
+        Ok(Ok(_)) => 0,
+        _ => -1,
+    }
+}`,
+    },
+    notes: [
+      'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call. Further timeout helpers can be configured.',
+    ],
+    references: [
+      { title: 'tokio::runtime::Runtime::block_on', url: 'https://docs.rs/tokio/latest/tokio/runtime/struct.Runtime.html#method.block_on' },
+      { title: 'tokio::time::timeout', url: 'https://docs.rs/tokio/latest/tokio/time/fn.timeout.html' },
+    ],
+    cwe: ['CWE-833', 'CWE-400'],
+  },
+  check({ crate, report }) {
+    const timeouts = crate.guards.timeoutHelpers;
+    const isTimeoutCall = (e: Node): boolean => {
+      const u = unparen(e);
+      const name = asPathCall(u)?.name ?? asMethodCall(u)?.method;
+      return !!name && timeouts.has(name);
+    };
+    const bounded = (file: SourceFile, arg: Node, depth = 0): boolean => {
+      const e = unparen(arg);
+      if (isTimeoutCall(e)) return true;
+      // `Box::pin(timeout(..))`, `pin!(timeout(..))`
+      const pin = asPathCall(e);
+      if (pin && pin.name === 'pin' && pin.args[0]) return bounded(file, pin.args[0], depth);
+      if (e.type === 'async_block') return asyncBlockBounded(file, e, isTimeoutCall);
+      if (e.type === 'identifier' && depth < 3) {
+        const value = localValue(file, e);
+        return !!value && bounded(file, value, depth + 1);
+      }
+      return false;
+    };
+    for (const file of crate.files) {
+      file.walk(file.root, (n) => {
+        const path = asPathCall(n);
+        const method = path ? null : asMethodCall(n);
+        const name = path?.name ?? method?.method;
+        const args = path?.args ?? method?.args ?? [];
+        if (name !== 'block_on' || args.length !== 1) return;
+        if (bounded(file, args[0]!)) return;
+        const ffi = crate.enclosingFfiFunction(file, n);
+        const shown = args[0]!.text.replace(/\s+/g, ' ');
+        report({
+          file,
+          node: n,
+          severity: ffi ? 'error' : undefined,
+          message:
+            `\`block_on(${shown.length > 40 ? '..' : shown})\` waits with no timeout: if the future never completes, the calling thread hangs forever` +
+            (ffi ? ` (in \`extern "C" fn ${ffi.name}\`, the C caller's thread)` : ''),
+          help: 'bound the wait with `tokio::time::timeout(duration, fut)` (or a configured timeout helper) and return an error when it elapses',
+        });
+      });
+    }
+  },
+});
+
+/** Every `.await` in the block waits on a timeout call or sits inside one's arguments. */
+function asyncBlockBounded(file: SourceFile, block: Node, isTimeoutCall: (e: Node) => boolean): boolean {
+  let ok = true;
+  file.walkBody(block, (n) => {
+    if (!ok) return false;
+    if (n !== block && (n.type === 'async_block' || n.type === 'closure_expression')) return false;
+    if (isTimeoutCall(n)) return false;
+    if (n.type === 'await_expression' && !isTimeoutCall(n.namedChild(0)!)) ok = false;
+    return undefined;
+  });
+  return ok;
+}
+
+/** The initialiser of the nearest preceding `let name = ..;` in an enclosing block. */
+function localValue(file: SourceFile, ident: Node): Node | null {
+  let prev = ident;
+  for (const a of file.ancestors(ident)) {
+    if (a.type === 'block' || a.type === 'source_file') {
+      for (let s = prev.previousNamedSibling; s; s = s.previousNamedSibling) {
+        if (s.type === 'let_declaration' && s.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') === ident.text) return s.childForFieldName('value');
+      }
+    }
+    if (a.type === 'function_item') return null;
+    prev = a;
+  }
+  return null;
+}

@@ -1,0 +1,18 @@
+/** What a panic in an `extern "C"` function does to the host process, for this crate's settings. */
+import { compareRustVersion } from '../cargo.js';
+import type { CrateSettings } from '../crate-unit.js';
+
+export function panicConsequence(settings: CrateSettings): string {
+  if (settings.panicAbort) return 'the release profile sets `panic = "abort"`, so it aborts the host process and no `catch_unwind` can stop it';
+  const v = settings.rustVersion;
+  if (v && compareRustVersion(v, '1.81') < 0) {
+    return `unwinding into C is undefined behaviour on Rust ${v} (the crate's \`rust-version\`) and aborts the process from Rust 1.81 on`;
+  }
+  if (v) return 'a panic that reaches C aborts the host process';
+  return 'a panic that reaches C aborts the host process (Rust 1.81+; undefined behaviour on older compilers)';
+}
+
+export function panicHelp(settings: CrateSettings, fnName: string): string {
+  if (settings.panicAbort) return `handle the failure in \`${fnName}\` and return an error value to C instead of panicking`;
+  return `handle the failure without panicking, or wrap the body of \`${fnName}\` in \`std::panic::catch_unwind(|| ..)\` and return an error value when it catches a panic`;
+}

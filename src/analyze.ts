@@ -1,0 +1,141 @@
+/** Files → crate model → every rule → findings (suppressed, sorted, de-duplicated). */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
+import type { CrateSettings } from './crate-unit.js';
+import { discover } from './discover.js';
+import { compareFindings, type Finding, type Notification } from './findings.js';
+import { buildCrateModel } from './model/crate.js';
+import type { Rule } from './rule.js';
+import type { ScanResult } from './scan-result.js';
+import { SourceFile } from './source.js';
+import { Suppressions } from './suppress.js';
+import { ALL_RULES } from '../rules/index.js';
+
+export interface ScanOptions {
+  paths: string[];
+  cwd: string;
+  config?: AnalyzerConfig;
+  rules?: Rule[];
+  includeSuppressed?: boolean;
+}
+
+/** Native trees are freed only when the event loop turns: yield every few files to keep memory flat. */
+const YIELD_EVERY = 20;
+
+export async function scan(opts: ScanOptions): Promise<ScanResult> {
+  const started = performance.now();
+  const rules = opts.rules ?? ALL_RULES;
+  const { crates, notifications } = await discover(opts.paths, opts.cwd);
+  const findings: Finding[] = [];
+  let filesScanned = 0;
+  for (const unit of crates) {
+    const sources: { path: string; text: string }[] = [];
+    for (const file of unit.files) {
+      try {
+        sources.push({ path: file, text: await fs.readFile(file, 'utf8') });
+      } catch (e) {
+        notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      }
+    }
+    const result = await analyzeCrate(unit.root, unit.settings, sources, { ...opts, rules });
+    findings.push(...result.findings);
+    notifications.push(...result.notifications);
+    filesScanned += result.filesParsed;
+  }
+  return {
+    findings: dedupe(findings).sort(compareFindings),
+    notifications,
+    rules,
+    filesScanned,
+    cratesScanned: crates.length,
+    elapsedMs: performance.now() - started,
+    cwd: opts.cwd,
+    repoRoot: await repositoryRoot(path.resolve(opts.cwd, opts.paths[0] ?? '.'), opts.cwd),
+    includeSuppressed: !!opts.includeSuppressed,
+  };
+}
+
+export interface CrateAnalysis {
+  findings: Finding[];
+  notifications: Notification[];
+  filesParsed: number;
+}
+
+/** Runs every rule over one crate whose file contents are given (what the fixture tests call directly). */
+export async function analyzeCrate(
+  root: string,
+  settings: CrateSettings,
+  sources: { path: string; text: string }[],
+  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean } = {},
+): Promise<CrateAnalysis> {
+  const rules = opts.rules ?? ALL_RULES;
+  const notifications: Notification[] = [];
+  const files: SourceFile[] = [];
+  for (const [i, src] of sources.entries()) {
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    try {
+      const file = new SourceFile(src.path, src.text);
+      if (file.root.hasError) notifications.push({ level: 'note', file: src.path, message: 'file has syntax errors; findings around them may be incomplete' });
+      files.push(file);
+    } catch (e) {
+      notifications.push({ level: 'error', file: src.path, message: `could not parse file: ${(e as Error).message}` });
+    }
+  }
+  const crate = buildCrateModel(root, settings, files, opts.config ?? DEFAULT_CONFIG);
+  const raw: Finding[] = [];
+  for (const rule of rules) {
+    rule.check({
+      crate,
+      report(input) {
+        raw.push({
+          ruleId: rule.id,
+          severity: input.severity ?? rule.severity,
+          span: input.file.span(input.node, input.endNode),
+          message: input.message,
+          help: input.help,
+          related: (input.related ?? []).map((r) => ({ span: r.file.span(r.node), message: r.message })),
+        });
+      },
+    });
+  }
+  const known = new Set(ALL_RULES.map((r) => r.id));
+  const suppressions = new Map(files.map((f) => [f.path, new Suppressions(f, known, (n) => notifications.push(n))]));
+  const findings: Finding[] = [];
+  for (const f of raw) {
+    const d = suppressions.get(f.span.file)?.match(f);
+    if (!d) findings.push(f);
+    else if (opts.includeSuppressed) findings.push({ ...f, suppression: { kind: d.kind, justification: d.justification } });
+  }
+  return { findings, notifications, filesParsed: files.length };
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.ruleId}\0${f.span.file}\0${f.span.startLine}:${f.span.startColumn}\0${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Nearest directory with `.git` at or above `start`; else `cwd`. */
+async function repositoryRoot(start: string, cwd: string): Promise<string> {
+  let dir = start;
+  try {
+    if (!(await fs.stat(dir)).isDirectory()) dir = path.dirname(dir);
+  } catch {
+    return cwd;
+  }
+  for (;;) {
+    try {
+      await fs.stat(path.join(dir, '.git'));
+      return dir;
+    } catch {
+      const parent = path.dirname(dir);
+      if (parent === dir) return cwd;
+      dir = parent;
+    }
+  }
+}

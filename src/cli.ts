@@ -1,0 +1,117 @@
+/** The `ffiguard` command line: scan | rules | explain. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or tool error. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { scan } from './analyze.js';
+import { UsageError } from './errors.js';
+import { explainText } from './explain.js';
+import { SEVERITY_RANK, type Severity } from './findings.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/index.js';
+import { ALL_RULES, findRule } from '../rules/index.js';
+
+export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+interface ScanFlags {
+  format: ReportFormat;
+  output?: string;
+  failOn: Severity | 'none';
+  includeSuppressed?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  let exitCode = 0;
+  const debug = argv.includes('--debug');
+  const program = new Command('ffiguard')
+    .description('Find FFI hazards in Rust crates that expose a C ABI, without compiling them.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run `ffiguard --help` for usage)');
+
+  program
+    .command('scan')
+    .description('scan crates, workspaces, directories or .rs files (default: the current directory)')
+    .argument('[paths...]', 'crate or workspace directories, directories, or .rs files', ['.'])
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['error', 'warning', 'note', 'none']).default('warning'))
+    .option('--include-suppressed', 'also report findings silenced by ffiguard-ignore comments (SARIF marks them suppressed)')
+    .option('--no-color', 'never colour text output (colour is used only on a terminal, and never when NO_COLOR is set)')
+    .option('--debug', 'print stack traces of internal errors')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      exitCode = await runScan(paths, flags, io);
+    });
+
+  program
+    .command('rules')
+    .description('list every rule with its default severity and summary')
+    .action(() => {
+      const width = Math.max(...ALL_RULES.map((r) => r.id.length));
+      for (const r of ALL_RULES) io.stdout.write(`${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.summary}\n`);
+    });
+
+  program
+    .command('explain')
+    .description('print the full documentation of a rule')
+    .argument('<rule>', 'rule id, as printed by `ffiguard rules`')
+    .action((id: string) => {
+      const rule = findRule(id);
+      if (!rule) throw new UsageError(`unknown rule \`${id}\` (run \`ffiguard rules\` to list them)`);
+      io.stdout.write(explainText(rule) + '\n');
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with their own exit code 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`ffiguard: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`ffiguard: internal error: ${(e as Error).message ?? String(e)}${debug ? '\n' + (e as Error).stack : ' (run with --debug for details)'}\n`);
+    return 2;
+  }
+}
+
+async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+  const output = flags.output ? path.resolve(io.cwd, flags.output) : undefined;
+  if (output) checkWritable(output);
+  const result = await scan({ paths, cwd: io.cwd, includeSuppressed: flags.includeSuppressed });
+  const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
+  const report = renderReport(flags.format, result, { color, version: VERSION });
+  if (output) writeAtomically(output, report);
+  else io.stdout.write(report);
+  // Compact output is read line by line by editors: keep notes about unreadable files on stderr.
+  if (flags.format === 'compact') for (const n of result.notifications) io.stderr.write(`ffiguard: ${n.level}: ${n.file ? path.relative(io.cwd, n.file) + ': ' : ''}${n.message}\n`);
+  if (flags.failOn === 'none') return 0;
+  const threshold = SEVERITY_RANK[flags.failOn];
+  return result.findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+function checkWritable(file: string): void {
+  const dir = path.dirname(file);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write --output ${file}: directory ${dir} does not exist or is not writable`);
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write --output ${file}: it is a directory`);
+}
+
+/** Write to a temporary file and rename it, so an interrupted run never leaves a truncated report behind. */
+function writeAtomically(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write --output ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What the rules ask about one crate, built once per scan: its files, functions, macros, guards and
+ * build settings. Rules query this model instead of re-walking syntax that another part understood.
+ */
+import type { AnalyzerConfig } from '../config.js';
+import type { CrateSettings } from '../crate-unit.js';
+import type { Node, SourceFile } from '../source.js';
+import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
+import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
+import { collectMacro, type MacroDef } from './macros.js';
+import { computeExports } from './visibility.js';
+
+export interface CrateModel {
+  root: string;
+  settings: CrateSettings;
+  files: SourceFile[];
+  functions: FnInfo[];
+  /** Functions with a C-family `extern` ABI and a body: called from C. */
+  ffiFunctions: FnInfo[];
+  /** Free functions and methods by name, for following calls inside the crate. */
+  functionsByName: Map<string, FnInfo[]>;
+  macros: Map<string, MacroDef>;
+  guards: Guards;
+  config: AnalyzerConfig;
+  /** Is this function reachable from outside the crate (clippy's "exported")? */
+  isExported(fn: FnInfo): boolean;
+  /** The FFI function whose body contains `node`, if any. */
+  enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
+}
+
+export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig): CrateModel {
+  const functions: FnInfo[] = [];
+  const macros = new Map<string, MacroDef>();
+  const aliases: UseAlias[] = [];
+  for (const file of files) {
+    file.walk(file.root, (n) => {
+      if (n.type === 'function_item' || (n.type === 'function_signature_item' && n.parent?.parent?.type === 'trait_item')) {
+        const fn = collectFunction(file, n);
+        if (fn) functions.push(fn);
+      } else if (n.type === 'macro_definition') {
+        const m = collectMacro(file, n);
+        if (m && !macros.has(m.name)) macros.set(m.name, m);
+        return false;
+      } else if (n.type === 'use_declaration') {
+        aliases.push(...collectAliases(file, n));
+        return false;
+      }
+      return undefined;
+    });
+  }
+  const functionsByName = new Map<string, FnInfo[]>();
+  for (const fn of functions) {
+    const list = functionsByName.get(fn.name);
+    if (list) list.push(fn);
+    else functionsByName.set(fn.name, [fn]);
+  }
+  const ffiFunctions = functions.filter((f) => f.body && isFfiFunction(f));
+  const guards = findGuards(functions, [...macros.values()], aliases, config);
+  const exported = computeExports(files, settings);
+  const byFile = new Map<SourceFile, FnInfo[]>();
+  for (const fn of ffiFunctions) {
+    const list = byFile.get(fn.file);
+    if (list) list.push(fn);
+    else byFile.set(fn.file, [fn]);
+  }
+
+  return {
+    root,
+    settings,
+    files,
+    functions,
+    ffiFunctions,
+    functionsByName,
+    macros,
+    guards,
+    config,
+    isExported: (fn) => exported(fn),
+    enclosingFfiFunction(file, node) {
+      // The innermost FFI function whose body contains the node (nested fns are their own functions).
+      let best: FnInfo | undefined;
+      for (const fn of byFile.get(file) ?? []) {
+        if (fn.body && file.contains(fn.body, node) && (!best || file.contains(best.body!, fn.body))) best = fn;
+      }
+      if (!best) return undefined;
+      for (const a of file.ancestors(node)) {
+        if (a.type === 'function_item') return a.id === best.node.id ? best : undefined;
+      }
+      return undefined;
+    },
+  };
+}

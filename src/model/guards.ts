@@ -1,0 +1,119 @@
+/**
+ * The crate's own panic boundaries and null-check helpers, found by reading their definitions:
+ * a macro or function is a panic boundary when its body calls `catch_unwind` (or another boundary)
+ * on the code it is given; it is a null-check helper when it tests its pointer argument for null.
+ * Boundaries can build on each other (a macro calling a helper function that calls
+ * `catch_unwind`), so the sets grow to a fixpoint.
+ */
+import type { AnalyzerConfig } from '../config.js';
+import type { Node, SourceFile } from '../source.js';
+import { asMethodCall, asPathCall, lastSegment, mentions } from '../syntax.js';
+import type { FnInfo } from './functions.js';
+import { macroChecksNull, tokensCallOnInput, type MacroDef } from './macros.js';
+
+export interface Guards {
+  /** Names (last path segment or alias) of functions and macros that run their argument under `catch_unwind`. */
+  panicBoundaries: Set<string>;
+  /** Attributes that make the function they decorate a boundary. */
+  boundaryAttributes: Set<string>;
+  /** Macros and functions that test their pointer argument for null. */
+  nullCheckHelpers: Set<string>;
+  timeoutHelpers: Set<string>;
+}
+
+export interface UseAlias {
+  /** Last segment of the imported path. */
+  original: string;
+  alias: string;
+}
+
+export function findGuards(fns: FnInfo[], macros: MacroDef[], aliases: UseAlias[], config: AnalyzerConfig): Guards {
+  const boundaries = new Set<string>(['catch_unwind', ...config.panicBoundaries]);
+  const macroBoundaries = new Set<string>();
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const add = (name: string): void => {
+      if (!boundaries.has(name)) {
+        boundaries.add(name);
+        changed = true;
+      }
+    };
+    for (const a of aliases) if (boundaries.has(a.original)) add(a.alias);
+    for (const m of macros) {
+      if (macroBoundaries.has(m.name)) continue;
+      if (m.bodies.some((b) => tokensCallOnInput(b, boundaries))) {
+        macroBoundaries.add(m.name);
+        add(m.name);
+      }
+    }
+    for (const fn of fns) {
+      if (!boundaries.has(fn.name) && fn.body && appliesBoundaryToParam(fn, boundaries)) add(fn.name);
+    }
+  }
+
+  const nullCheckHelpers = new Set<string>(config.nullCheckHelpers);
+  for (const m of macros) if (macroChecksNull(m, nullCheckHelpers)) nullCheckHelpers.add(m.name);
+  for (const fn of fns) if (checksPointerParam(fn)) nullCheckHelpers.add(fn.name);
+  for (const a of aliases) if (nullCheckHelpers.has(a.original)) nullCheckHelpers.add(a.alias);
+
+  return {
+    panicBoundaries: boundaries,
+    boundaryAttributes: new Set(config.panicBoundaryAttributes),
+    nullCheckHelpers,
+    timeoutHelpers: new Set(config.timeoutHelpers),
+  };
+}
+
+/** `fn guard<F: FnOnce() -> T>(f: F) -> .. { catch_unwind(AssertUnwindSafe(f)) .. }` */
+function appliesBoundaryToParam(fn: FnInfo, boundaries: ReadonlySet<string>): boolean {
+  const params = fn.node.childForFieldName('parameters')?.namedChildren ?? [];
+  const names = params
+    .filter((p) => p.type === 'parameter')
+    .map((p) => p.childForFieldName('pattern'))
+    .filter((p): p is Node => p?.type === 'identifier')
+    .map((p) => p.text);
+  if (names.length === 0) return false;
+  let found = false;
+  fn.file.walkBody(fn.body!, (n) => {
+    if (found) return false;
+    const call = asPathCall(n);
+    const method = call ? null : asMethodCall(n);
+    const name = call?.name ?? method?.method ?? (n.type === 'macro_invocation' ? lastSegment(n.childForFieldName('macro')) : null);
+    if (!name || !boundaries.has(name)) return;
+    const args = call?.args ?? method?.args ?? (n.type === 'macro_invocation' ? [n] : []);
+    if (args.some((a) => names.some((p) => mentions(a, p)))) found = true;
+  });
+  return found;
+}
+
+/** A function taking a raw pointer that tests it (`p.is_null()`, `p.as_ref()`, `NonNull::new(p)`). */
+function checksPointerParam(fn: FnInfo): boolean {
+  if (!fn.body || fn.abi !== null) return false;
+  const ptrs = fn.params.filter((p) => p.isRawPointer).map((p) => p.name);
+  if (ptrs.length === 0) return false;
+  let found = false;
+  fn.file.walkBody(fn.body, (n) => {
+    if (found) return false;
+    const m = asMethodCall(n);
+    if (m && ['is_null', 'as_ref', 'as_mut'].includes(m.method) && m.receiver.type === 'identifier' && ptrs.includes(m.receiver.text)) found = true;
+    const c = asPathCall(n);
+    if (c && c.name === 'new' && c.qualifier.endsWith('NonNull') && c.args[0]?.type === 'identifier' && ptrs.includes(c.args[0].text)) found = true;
+  });
+  return found;
+}
+
+/** `use a::b::{c as d}` / `use a::b as d` aliases in a file. */
+export function collectAliases(file: SourceFile, node: Node): UseAlias[] {
+  const out: UseAlias[] = [];
+  file.walk(node, (n) => {
+    if (n.type === 'use_as_clause') {
+      const original = lastSegment(n.childForFieldName('path'));
+      const alias = n.childForFieldName('alias')?.text;
+      if (original && alias) out.push({ original, alias });
+      return false;
+    }
+    return undefined;
+  });
+  return out;
+}

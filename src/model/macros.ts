@@ -1,0 +1,70 @@
+/**
+ * `macro_rules!` definitions read as token streams. tree-sitter does not parse a macro's transcriber,
+ * so the questions rules ask ("does this macro call `catch_unwind` on what it is given?") are answered
+ * on its tokens.
+ */
+import type { Node, SourceFile } from '../source.js';
+
+export interface MacroDef {
+  name: string;
+  file: SourceFile;
+  node: Node;
+  /** The transcribers (right-hand sides) of every rule. */
+  bodies: Node[];
+}
+
+export function collectMacro(file: SourceFile, node: Node): MacroDef | null {
+  const name = node.childForFieldName('name')?.text;
+  if (!name) return null;
+  const bodies = node.namedChildren
+    .filter((r) => r.type === 'macro_rule')
+    .map((r) => r.childForFieldName('right'))
+    .filter((b): b is Node => b !== null);
+  return { name, file, node, bodies };
+}
+
+/**
+ * Does the token stream call one of `callees` (as `f(..)`, `a::f(..)` or `f!(..)`) with an argument that
+ * contains one of the macro's metavariables (`$body`, `$($t)*`)? That is how a macro applies a
+ * function to the code it was given.
+ */
+export function tokensCallOnInput(body: Node, callees: ReadonlySet<string>): boolean {
+  const kids = body.children;
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i]!;
+    if (k.type === 'token_tree') {
+      if (tokensCallOnInput(k, callees)) return true;
+      continue;
+    }
+    if (k.type !== 'identifier' || !callees.has(k.text)) continue;
+    let j = i + 1;
+    if (kids[j]?.type === '!') j++;
+    const args = kids[j];
+    if (args?.type === 'token_tree' && /^[([]/.test(args.text) && containsMetavariable(args)) return true;
+  }
+  return false;
+}
+
+function containsMetavariable(n: Node): boolean {
+  if (n.type === 'metavariable') return true;
+  // `$( $t )*` repetitions show up as a `$` token followed by a token tree.
+  if (n.type === '$') return true;
+  for (const c of n.children) if (containsMetavariable(c)) return true;
+  return false;
+}
+
+/** Text of the transcribers with whitespace collapsed, for simple token-pattern questions. */
+export function bodyText(def: MacroDef): string {
+  return def.bodies.map((b) => b.text).join('\n');
+}
+
+/** Does the macro test one of its inputs for null (`$p.is_null()`, `$p.as_ref()`, `NonNull::new($p)`) and bail out? */
+export function macroChecksNull(def: MacroDef, nullCheckNames: ReadonlySet<string>): boolean {
+  const text = bodyText(def);
+  const tests =
+    /\$\w+\s*\)?\s*\.\s*(is_null|as_ref|as_mut)\s*\(/.test(text) ||
+    /NonNull\s*::\s*new\s*\(\s*\$/.test(text) ||
+    [...nullCheckNames].some((n) => new RegExp(`\\b${n}\\s*!?\\s*\\(\\s*\\$`).test(text));
+  const bails = /\breturn\b|\?|\bpanic\s*!|\bunreachable\s*!|\bErr\s*\(|\bNone\b/.test(text);
+  return tests && bails;
+}
