@@ -1,5 +1,6 @@
 import { defineRule } from '../src/rule.js';
-import { asMethodCall } from '../src/syntax.js';
+import { mayUnwind } from '../src/model/functions.js';
+import { asMethodCall, unparen } from '../src/syntax.js';
 
 const LOCKS = new Set(['lock', 'read', 'write']);
 
@@ -44,20 +45,21 @@ fn register(h: Handle) {
       file.walk(file.root, (n) => {
         const outer = asMethodCall(n);
         if (!outer || !((outer.method === 'unwrap' && outer.args.length === 0) || (outer.method === 'expect' && outer.args.length === 1))) return;
-        const lock = asMethodCall(outer.receiver);
+        const lock = asMethodCall(unparen(outer.receiver));
         if (!lock || !LOCKS.has(lock.method) || lock.args.length !== 0) return;
         const ffi = crate.enclosingFfiFunction(file, n);
         const target = lock.receiver.text.replace(/\s+/g, '');
         const shown = target.length > 30 ? 'the lock' : `\`${target}\``;
         const field = lock.call.childForFieldName('function')?.childForFieldName('field') ?? lock.call;
+        const call = `.${lock.method}().${outer.method}(${outer.method === 'expect' ? '..' : ''})`;
+        // `extern "C-unwind"` functions may unwind into C, so a panic there does not abort by itself.
+        const where = ffi ? ` (in \`extern "${ffi.abi}" fn ${ffi.name}\`, ${mayUnwind(ffi) ? 'so every later call from C panics too' : 'where a panic aborts the host process'})` : '';
         report({
           file,
           node: field,
           endNode: n,
           severity: ffi ? 'error' : undefined,
-          message:
-            `\`.${lock.method}().${outer.method}()\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic` +
-            (ffi ? ` (in \`extern "C" fn ${ffi.name}\`, where a panic aborts the host process)` : ''),
+          message: `\`${call}\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic${where}`,
           help: `recover the guard with \`.${lock.method}().unwrap_or_else(PoisonError::into_inner)\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
         });
       });
