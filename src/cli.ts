@@ -1,6 +1,7 @@
 /** The `ffiguard` command line: scan | rules | explain. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or tool error. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { scan } from './analyze.js';
 import { UsageError } from './errors.js';
@@ -9,7 +10,19 @@ import { SEVERITY_RANK, type Severity } from './findings.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/index.js';
 import { ALL_RULES, findRule } from '../rules/index.js';
 
-export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = readOwnVersion();
+
+/** ffiguard's version from its package.json (this module runs from src/ in tests and dist/src/ when installed). */
+function readOwnVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'package.json');
+    if (fs.existsSync(candidate)) {
+      const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ffiguard' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return '0.0.0';
+  }
+}
 
 interface ScanFlags {
   format: ReportFormat;
