@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Sarif from 'sarif';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scan } from '../src/analyze.js';
 import type { Finding } from '../src/findings.js';
 import { render } from '../src/report/sarif.js';
 import { defineRule } from '../src/rule.js';
@@ -136,32 +137,45 @@ function fixture(): { root: string; result: ScanResult } {
   return { root, result };
 }
 
+/** Runs the validator on `sarif` and expects no error and no warning. */
+function expectValid(dir: string, sarif: string): void {
+  const out = path.join(dir, 'out.sarif');
+  const report = path.join(dir, 'report.sarif');
+  writeFileSync(out, sarif);
+  // Exits 0 even when it finds problems: the verdict is in the report.
+  execFileSync(validator, ['validate', out, '--rule-kind', 'Gh;Sarif', '--level', 'Error;Warning', '-o', report], {
+    env: validatorEnv,
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
+  const log = JSON.parse(readFileSync(report, 'utf8')) as Sarif.Log;
+  // The report leaves `level` out for warnings: SARIF's default level is "warning".
+  const problems = (log.runs[0]?.results ?? [])
+    .map((r) => ({ ...r, level: r.level ?? 'warning' }))
+    .filter((r) => r.level === 'error' || r.level === 'warning')
+    .map((r) => `${r.level} ${r.ruleId}: ${r.message.text ?? (r.message.arguments ?? []).join(' | ')}`);
+  const failures = log.runs[0]?.invocations?.flatMap((i) => i.toolExecutionNotifications ?? []).filter((n) => n.level === 'error') ?? [];
+  if (problems.length) console.error(problems.join('\n'));
+  expect(problems).toEqual([]);
+  expect(failures.map((n) => n.message.text)).toEqual([]);
+}
+
 describe('sarif', () => {
   const unavailable = validatorUnavailable();
   if (unavailable) console.warn(`skipping SARIF validation: ${unavailable}`);
 
   (unavailable ? it.skip : it)('passes the SARIF validator with its GitHub rules', () => {
     const { root, result } = fixture();
-    const out = path.join(root, 'out.sarif');
-    const report = path.join(root, 'report.sarif');
-    writeFileSync(out, render(result, { version: '0.1.0' }));
-    // Exits 0 even when it finds problems: the verdict is in the report.
-    execFileSync(validator, ['validate', out, '--rule-kind', 'Gh;Sarif', '--level', 'Error;Warning', '-o', report], {
-      env: validatorEnv,
-      stdio: 'pipe',
-      timeout: 120_000,
-    });
-    const log = JSON.parse(readFileSync(report, 'utf8')) as Sarif.Log;
-    // The report leaves `level` out for warnings: SARIF's default level is "warning".
-    const problems = (log.runs[0]?.results ?? [])
-      .map((r) => ({ ...r, level: r.level ?? 'warning' }))
-      .filter((r) => r.level === 'error' || r.level === 'warning')
-      .map((r) => `${r.level} ${r.ruleId}: ${r.message.text ?? (r.message.arguments ?? []).join(' | ')}`);
-    const failures = log.runs[0]?.invocations?.flatMap((i) => i.toolExecutionNotifications ?? []).filter((n) => n.level === 'error') ?? [];
-    if (problems.length) console.error(problems.join('\n'));
-    expect(problems).toEqual([]);
-    expect(failures.map((n) => n.message.text)).toEqual([]);
+    expectValid(root, render(result, { version: '0.1.0' }));
   });
+
+  (unavailable ? it.skip : it)('passes the SARIF validator on a real scan of the demo crate', async () => {
+    const result = await scan({ paths: [path.join(repoDir, 'fixtures/demo-crate')], cwd: repoDir });
+    expect(result.findings.length).toBeGreaterThan(5);
+    const dir = mkdtempSync(path.join(tmpdir(), 'ffiguard-sarif-'));
+    tmpDirs.push(dir);
+    expectValid(dir, render(result, { version: '0.1.0' }));
+  }, 120_000);
 
   it('writes what GitHub reads', () => {
     const { result } = fixture();
