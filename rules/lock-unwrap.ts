@@ -1,5 +1,4 @@
 import { defineRule } from '../src/rule.js';
-import { mayUnwind } from '../src/model/functions.js';
 import { asMethodCall, unparen } from '../src/syntax.js';
 
 const LOCKS = new Set(['lock', 'read', 'write']);
@@ -52,14 +51,13 @@ fn register(h: Handle) {
         const shown = target.length > 30 ? 'the lock' : `\`${target}\``;
         const field = lock.call.childForFieldName('function')?.childForFieldName('field') ?? lock.call;
         const call = `.${lock.method}().${outer.method}(${outer.method === 'expect' ? '..' : ''})`;
-        // `extern "C-unwind"` functions may unwind into C, so a panic there does not abort by itself.
-        const where = ffi ? ` (in \`extern "${ffi.abi}" fn ${ffi.name}\`, ${mayUnwind(ffi) ? 'so every later call from C panics too' : 'where a panic aborts the host process'})` : '';
+        const where = ffi ? ` in \`extern "${ffi.abi}" fn ${ffi.name}\`` : '';
         report({
           file,
           node: field,
           endNode: n,
           severity: ffi ? 'error' : undefined,
-          message: `\`${call}\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic${where}`,
+          message: `\`${call}\`${where} panics once ${shown} is poisoned, so one panic while it is held makes every later call${ffi ? ' from C' : ''} panic`,
           help: `recover the guard with \`.${lock.method}().unwrap_or_else(PoisonError::into_inner)\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
         });
       });
