@@ -53,12 +53,14 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       return !!name && timeouts.has(name);
     };
     const bounded = (file: SourceFile, arg: Node, depth = 0): boolean => {
-      const e = unparen(arg);
+      let e = unparen(arg);
+      // `block_on(&mut fut)`: tokio and futures accept `&mut F` for an `Unpin` future.
+      while (e.type === 'reference_expression' && e.namedChildCount > 0) e = unparen(e.namedChild(e.namedChildCount - 1)!);
       if (isTimeoutCall(e)) return true;
-      // `Box::pin(timeout(..))`, `pin!(timeout(..))`
+      // `Box::pin(timeout(..))`
       const pin = asPathCall(e);
       if (pin && pin.name === 'pin' && pin.args[0]) return bounded(file, pin.args[0], depth);
-      if (e.type === 'async_block') return asyncBlockBounded(file, e, isTimeoutCall);
+      if (e.type === 'async_block') return asyncBlockBounded(file, e, (awaited) => bounded(file, awaited, depth + 1));
       if (e.type === 'identifier' && depth < 3) {
         const value = localValue(file, e);
         return !!value && bounded(file, value, depth + 1);
@@ -75,13 +77,16 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
         if (bounded(file, args[0]!)) return;
         const ffi = crate.enclosingFfiFunction(file, n);
         const shown = args[0]!.text.replace(/\s+/g, ' ');
+        // Start at `block_on` itself: a receiver chain may span several lines before it.
+        const start = method ? (n.childForFieldName('function')?.childForFieldName('field') ?? n) : n;
         report({
           file,
-          node: n,
+          node: start,
+          endNode: n,
           severity: ffi ? 'error' : undefined,
           message:
-            `\`block_on(${shown.length > 40 ? '..' : shown})\` waits with no timeout: if the future never completes, the calling thread hangs forever` +
-            (ffi ? ` (in \`extern "C" fn ${ffi.name}\`, the C caller's thread)` : ''),
+            `\`block_on(${shown.length > 40 ? '..' : shown})\`${ffi ? ` in \`extern "${ffi.abi}" fn ${ffi.name}\`` : ''} waits with no timeout: ` +
+            `if the future never completes, ${ffi ? "the C caller's" : 'the calling'} thread hangs forever`,
           help: 'bound the wait with `tokio::time::timeout(duration, fut)` (or a configured timeout helper) and return an error when it elapses',
         });
       });
@@ -89,14 +94,20 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
   },
 });
 
-/** Every `.await` in the block waits on a timeout call or sits inside one's arguments. */
-function asyncBlockBounded(file: SourceFile, block: Node, isTimeoutCall: (e: Node) => boolean): boolean {
+/**
+ * Every `.await` in the block waits on a bounded future (a timeout call, or a local bound to one) or sits
+ * inside a timeout's arguments. Nested async blocks and closures are skipped: they only run when awaited
+ * or called, and awaiting them is judged at that `.await`.
+ */
+function asyncBlockBounded(file: SourceFile, block: Node, isBounded: (awaited: Node) => boolean): boolean {
   let ok = true;
   file.walkBody(block, (n) => {
     if (!ok) return false;
     if (n !== block && (n.type === 'async_block' || n.type === 'closure_expression')) return false;
-    if (isTimeoutCall(n)) return false;
-    if (n.type === 'await_expression' && !isTimeoutCall(n.namedChild(0)!)) ok = false;
+    if (n.type === 'await_expression') {
+      if (!isBounded(n.namedChild(0)!)) ok = false;
+      return false;
+    }
     return undefined;
   });
   return ok;
