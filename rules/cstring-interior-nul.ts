@@ -1,5 +1,6 @@
 import { cstringConstructor } from '../src/analysis/cstring.js';
 import { defineRule } from '../src/rule.js';
+import type { Node } from '../src/source.js';
 import { asMethodCall, unparen } from '../src/syntax.js';
 
 export default defineRule({
@@ -43,22 +44,30 @@ export default defineRule({
         const ctor = cstringConstructor(m.receiver);
         if (!ctor || ctor.name !== 'new' || ctor.args.length !== 1) return;
         const arg = unparen(ctor.args[0]!);
-        if (isNulFreeLiteral(arg.text, arg.type)) return;
+        const nul = literalHasNul(arg);
+        if (nul === false) return;
         const shown = arg.text.replace(/\s+/g, ' ');
+        const call = `\`CString::new(${shown.length > 30 ? '..' : shown}).${m.method}(${m.method === 'expect' ? '..' : ''})\``;
         report({
           file,
           node: ctor.call,
           endNode: n,
-          message: `\`CString::new(${shown.length > 30 ? '..' : shown}).${m.method}()\` panics if the string contains a NUL byte`,
-          help: 'handle the `NulError` (e.g. `CString::new(x).map_err(..)?`) or strip NUL bytes before converting',
+          message: nul ? `${call} always panics: the literal contains a NUL byte` : `${call} panics if the string contains a NUL byte`,
+          help: nul
+            ? 'remove the NUL byte, or write the string as a C string literal (`c"text"`, Rust 1.77+)'
+            : 'handle the `NulError` (e.g. `CString::new(x).map_err(..)?`) or strip NUL bytes before converting',
         });
       });
     }
   },
 });
 
-function isNulFreeLiteral(text: string, type: string): boolean {
-  if (type === 'string_literal' || type === 'raw_string_literal') return !/\\0|\\x00|\\u\{0+\}|\0/.test(text);
-  // `b"..."` / `br"..."` parse as string literals with a prefix in tree-sitter-rust 0.24.
-  return false;
+/** For a string literal (`"..."`, `b"..."`, raw forms): does it hold a NUL byte? Null for anything else. */
+function literalHasNul(node: Node): boolean | null {
+  if (node.type !== 'string_literal' && node.type !== 'raw_string_literal') return null;
+  // Raw strings have no escapes: only a literal NUL character counts.
+  if (node.type === 'raw_string_literal') return node.text.includes('\0');
+  return node.namedChildren.some((c) =>
+    c.type === 'escape_sequence' ? /^\\(0|x00|u\{0+\})$/.test(c.text) : c.type === 'string_content' && c.text.includes('\0'),
+  );
 }
