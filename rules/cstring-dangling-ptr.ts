@@ -1,10 +1,6 @@
-import { isTemporaryCString } from '../src/analysis/cstring.js';
+import { isTemporaryCString, oneLine, pointerEscape } from '../src/analysis/cstring.js';
 import { defineRule } from '../src/rule.js';
-import { macroName, type Node, type SourceFile } from '../src/source.js';
-import { asMethodCall, asPathCall } from '../src/syntax.js';
-
-/** Methods and constructors that keep their argument beyond the statement. */
-const STORING = new Set(['push', 'push_back', 'push_front', 'insert', 'extend', 'set', 'store', 'replace', 'new', 'from']);
+import { asMethodCall } from '../src/syntax.js';
 
 export default defineRule({
   id: 'cstring-dangling-ptr',
@@ -32,6 +28,7 @@ unsafe { greet(name) };`,
 unsafe { greet(name.as_ptr()) };`,
     },
     notes: [
+      'The pointer escapes when it is bound with `let`, returned (also as a block\'s or closure\'s value), assigned, stored in a struct field, pushed or inserted into a collection, or put in `vec![..]`; casts, `.cast()` and `Some(..)` / `Wrapper::new(..)` carry it on. Printing, comparing or reading through it inside the statement is fine.',
       'Using the pointer as an argument of a call in the same statement is fine (`greet(CString::new(x)?.as_ptr())`): the temporary lives until the statement ends. This matches rustc\'s `dangling_pointers_from_temporaries` lint (1.84+).',
     ],
     references: [
@@ -45,13 +42,16 @@ unsafe { greet(name.as_ptr()) };`,
       file.walk(file.root, (n) => {
         const m = asMethodCall(n);
         if (!m || m.method !== 'as_ptr' || m.args.length !== 0 || !isTemporaryCString(m.receiver)) return;
-        if (!escapesStatement(file, n)) return;
+        const where = pointerEscape(file, n);
+        if (!where) return;
         const field = n.childForFieldName('function')?.childForFieldName('field') ?? n;
+        const code = oneLine(n.text);
+        const what = code.length > 50 ? 'a pointer into a temporary `CString`' : `\`${code}\``;
         report({
           file,
           node: field,
           endNode: n,
-          message: 'this pointer dangles: the temporary `CString` is dropped at the end of the statement and `.as_ptr()` outlives it',
+          message: `${what} is ${where}, but the temporary \`CString\` is freed at the end of the statement, so the pointer dangles`,
           help: 'bind the `CString` to a variable that outlives every use of the pointer (or pass ownership with `CString::into_raw`)',
           related: [{ file, node: m.receiver, message: 'temporary `CString` created here, freed at the end of the statement' }],
         });
@@ -59,35 +59,3 @@ unsafe { greet(name.as_ptr()) };`,
     }
   },
 });
-
-/** Does the pointer value leave the statement (bound, returned, stored) rather than being passed to a call in it? */
-function escapesStatement(file: SourceFile, asPtr: Node): boolean {
-  let cur = asPtr;
-  for (const a of file.ancestors(asPtr)) {
-    if (a.type === 'parenthesized_expression' || a.type === 'type_cast_expression') {
-      cur = a;
-      continue;
-    }
-    // `.cast()`, `.cast_mut()` keep the pointer.
-    const m = asMethodCall(a);
-    if (m && m.receiver.id === cur.id) {
-      cur = a;
-      continue;
-    }
-    if (a.type === 'arguments') {
-      const call = a.parent!;
-      const name = asPathCall(call)?.name ?? asMethodCall(call)?.method ?? '';
-      return STORING.has(name) || /^[A-Z]/.test(name);
-    }
-    // Macro arguments (`println!("{:?}", ..)`) are used within the statement; `vec![..]` keeps them.
-    if (a.tree !== file.tree) {
-      if (a.type === 'tuple_expression' || a.type === 'array_expression' || a.type === 'expression_statement') {
-        cur = a;
-        continue;
-      }
-      if (a.type === 'source_file') return macroName(file.parent(a)!) === 'vec';
-    }
-    return true;
-  }
-  return true;
-}
