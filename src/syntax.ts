@@ -67,7 +67,8 @@ export function asPathCall(node: Node): PathCall | null {
   const name = lastSegment(callee);
   if (!name || callee.type === 'field_expression') return null;
   const full = pathText(callee);
-  const qualifier = full.includes('::') ? full.slice(0, full.lastIndexOf('::')).replace(/<.*>$/, '') : '';
+  // `Arc::<T>::from_raw` → `Arc`: the turbofish belongs to the type, not to the path.
+  const qualifier = full.includes('::') ? full.slice(0, full.lastIndexOf('::')).replace(/(::)?<.*>$/, '') : '';
   return { call: node, callee, name, qualifier, args: callArgs(node) };
 }
 
