@@ -42,7 +42,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     for (const fn of crate.ffiFunctions) {
       for (const param of fn.params) {
         if (!param.isRawPointer) continue;
-        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate.guards);
+        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
         fn.file.walkBody(fn.body!, (n) => {
           const c = asPathCall(n);
           if (!c || c.name !== 'from_ptr' || lastOf(c.qualifier) !== 'CStr' || !c.args[0] || !ptr.isPointerExpr(c.args[0])) return;

@@ -50,19 +50,32 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
     for (const fn of crate.ffiFunctions) {
       for (const param of fn.params) {
         if (!param.isRawPointer) continue;
-        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate.guards);
+        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
         const unchecked = ptr.derefs().filter((d) => !ptr.isChecked(d.node));
         const first = unchecked[0];
         if (!first) continue;
+        const line = fn.file.line(first.node);
         const more = unchecked.length > 1 ? ` (and ${unchecked.length - 1} more use${unchecked.length > 2 ? 's' : ''})` : '';
+        const tests = ptr.nullTests();
+        const real = tests.filter((t) => !t.debugOnly);
+        const earlier = real.filter((t) => t.node.startIndex < first.node.startIndex);
+        // Say why the checks the author did write do not count: that is the part they will dispute.
+        const why =
+          tests.length === 0
+            ? 'but never checked for null'
+            : real.length === 0
+              ? 'but only checked by `debug_assert!`, which release builds leave out'
+              : earlier.length === 0
+                ? `before its null check at line ${fn.file.line(real[0]!.node)}`
+                : `but the null check at line ${fn.file.line(earlier[earlier.length - 1]!.node)} does not cover this path`;
         report({
           file: fn.file,
           node: first.node,
-          message: `parameter \`${param.name}\` of \`${fn.name}\` is ${first.how}, but it is never checked for null${more}`,
+          message: `parameter \`${param.name}\` of \`${fn.name}\`${first.via ? ` (as \`${first.via}\`)` : ''} is ${first.how} at line ${line} ${why}${more}`,
           help: `return early when \`${param.name}.is_null()\`, or convert it with \`${param.name}.as_ref()\` / \`NonNull::new(${param.name})\` and handle \`None\``,
           related: [
             { file: fn.file, node: param.node, message: `\`${param.name}\` is a raw pointer that C may pass as NULL` },
-            ...unchecked.slice(1, 11).map((d) => ({ file: fn.file, node: d.node, message: `also ${d.how} without a null check` })),
+            ...unchecked.slice(1, 11).map((d) => ({ file: fn.file, node: d.node, message: `also ${d.how} here without a null check` })),
           ],
         });
       }

@@ -2,22 +2,36 @@
  * Raw-pointer parameters: where a body dereferences them, and whether a null check dominates that
  * place. The reasoning is structural, the way people write the checks: a dereference is covered when
  * it sits inside the "non-null" side of a test (`if !p.is_null() { .. }`, the `else` of
- * `if p.is_null()`, the `Some` arm of `match p.as_ref()`, the right side of `!p.is_null() && ..`), or
- * when an earlier statement of an enclosing block bails out on null (`if p.is_null() { return .. }`,
- * `let Some(x) = p.as_ref() else { .. }`, `NonNull::new(p)?`, `assert!(!p.is_null())`, a crate
- * null-check macro or helper). `debug_assert!` is not a check: it is gone from release builds.
+ * `if p.is_null()`, the `Some` arm of `match p.as_ref()`, the right side of `!p.is_null() && ..`,
+ * the body of `while !p.is_null()`), or when an earlier statement of an enclosing block bails out on
+ * null (`if p.is_null() { return .. }`, `let Some(x) = p.as_ref() else { .. }`, `NonNull::new(p)?`,
+ * `assert!(!p.is_null())`, a crate null-check macro or helper). Only the parts of an earlier
+ * statement that always run count: a check nested under another `if`, in a loop or in a closure may
+ * be skipped. `debug_assert!` is not a check: it is gone from release builds.
  */
+import type { FnInfo } from '../model/functions.js';
 import type { Guards } from '../model/guards.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, lastOf, lastSegment, patternBindings, unparen } from '../syntax.js';
 
 export interface Deref {
   node: Node;
-  /** How the pointer is used, to complete "parameter `p` is ... but never checked for null". */
+  /** How the pointer is used, to complete "parameter `p` is ... at line N": `dereferenced`, `passed to \`Box::from_raw\``. */
   how: string;
+  /** The local copy the use goes through (`q` in `let q = p as *mut T; *q`), when it is not the parameter itself. */
+  via?: string;
+}
+
+/** What the analysis needs from the crate model. */
+export interface NullCheckContext {
+  guards: Guards;
+  /** To read a boolean helper's body and learn which way round it answers. */
+  functionsByName?: ReadonlyMap<string, FnInfo[]>;
 }
 
 const DEREF_METHODS = new Set(['read', 'write', 'read_unaligned', 'write_unaligned', 'read_volatile', 'write_volatile', 'replace', 'swap', 'drop_in_place', 'write_bytes', 'copy_to', 'copy_to_nonoverlapping', 'copy_from', 'copy_from_nonoverlapping']);
+/** Methods of another pointer that also read or write through their pointer argument: `dst.copy_from(p, n)`. */
+const DEREF_ARG_METHODS = new Set(['swap', 'copy_to', 'copy_to_nonoverlapping', 'copy_from', 'copy_from_nonoverlapping']);
 const PTR_FUNCTIONS = new Set(['read', 'write', 'read_unaligned', 'write_unaligned', 'read_volatile', 'write_volatile', 'replace', 'swap', 'drop_in_place', 'write_bytes', 'copy', 'copy_nonoverlapping']);
 /** `Type::function(p, ..)` calls that require `p` to be non-null. */
 const FROM_POINTER: Record<string, string[]> = {
@@ -30,17 +44,26 @@ const FROM_POINTER: Record<string, string[]> = {
 };
 /** Pointer arithmetic and casts keep "this is still `p`". */
 const DERIVING_METHODS = new Set(['add', 'offset', 'sub', 'wrapping_add', 'wrapping_offset', 'wrapping_sub', 'byte_add', 'byte_offset', 'cast', 'cast_mut', 'cast_const']);
+/** `Option`/`Result` methods after which `None` is still `None` (or `Err`): `p.as_ref().map(..)?`, `.ok_or(E)?`. */
+const NONE_PRESERVING = new Set(['map', 'and_then', 'filter', 'cloned', 'copied', 'as_deref', 'as_deref_mut', 'ok_or', 'ok_or_else', 'map_err', 'context', 'with_context', 'as_ptr', 'as_mut_ptr', 'cast', 'to_owned']);
+/** Statement-like expressions whose code may not run, or may run elsewhere: their checks protect nothing after them. */
+const MAYBE_SKIPPED = new Set(['closure_expression', 'loop_expression', 'while_expression', 'async_block', 'function_item']);
+
+/** Which way round a boolean helper answers: true for a non-null pointer, true for a null one, or unknown. */
+type Polarity = 'nonnull' | 'null' | 'unknown';
 
 export class PointerParam {
   /** The parameter and local names bound to it (`let q = p as *mut T;`). */
   readonly names: Set<string>;
+  private readonly guards: Guards;
 
   constructor(
     private readonly file: SourceFile,
     private readonly body: Node,
     readonly name: string,
-    private readonly guards: Guards,
+    private readonly ctx: NullCheckContext,
   ) {
+    this.guards = ctx.guards;
     this.names = new Set([name]);
     file.walkBody(body, (n) => {
       if (n.type !== 'let_declaration') return;
@@ -50,9 +73,9 @@ export class PointerParam {
     });
   }
 
-  /** `p`, `p as *mut T`, `p.cast::<T>()`, `p.add(i)` (for one of our names, not shadowed). */
+  /** `p`, `p as *mut T`, `p.cast::<T>()`, `p.add(i)`, `unsafe { p.add(i) }` (for one of our names, not shadowed). */
   isPointerExpr(expr: Node): boolean {
-    const e = unparen(expr);
+    const e = strip(expr);
     if (e.type === 'identifier') return this.names.has(e.text) && !this.shadowed(e);
     if (e.type === 'type_cast_expression') return this.isPointerExpr(e.childForFieldName('value')!);
     const m = asMethodCall(e);
@@ -70,23 +93,67 @@ export class PointerParam {
   }
 
   private derefAt(n: Node): Deref | null {
+    const d = this.useAt(n);
+    if (!d) return null;
+    const name = this.usedName(n);
+    return name && name !== this.name ? { ...d, via: name } : d;
+  }
+
+  /** The name of ours that a dereference goes through (the first one mentioned). */
+  private usedName(n: Node): string | undefined {
+    let found: string | undefined;
+    this.file.walk(n, (c) => {
+      if (found) return false;
+      if (c.type === 'identifier' && this.names.has(c.text) && this.isPointerExpr(c)) found = c.text;
+      return undefined;
+    });
+    return found;
+  }
+
+  private useAt(n: Node): Deref | null {
     if (n.type === 'unary_expression' && n.child(0)?.type === '*') {
       const operand = n.namedChild(0);
-      return operand && this.isPointerExpr(operand) ? { node: n, how: 'dereferenced here' } : null;
+      return operand && this.isPointerExpr(operand) ? { node: n, how: 'dereferenced' } : null;
     }
     const m = asMethodCall(n);
-    if (m) return DEREF_METHODS.has(m.method) && this.isPointerExpr(m.receiver) ? { node: n, how: `dereferenced here by \`.${m.method}()\`` } : null;
+    if (m) {
+      if (DEREF_METHODS.has(m.method) && this.isPointerExpr(m.receiver)) return { node: n, how: `dereferenced by \`.${m.method}()\`` };
+      if (DEREF_ARG_METHODS.has(m.method) && m.args.some((a) => this.isPointerExpr(a))) return { node: n, how: `passed to \`.${m.method}()\`` };
+      return null;
+    }
     const c = asPathCall(n);
     if (!c) return null;
     const owner = lastOf(c.qualifier);
     if (PTR_FUNCTIONS.has(c.name) && owner === 'ptr') {
-      return c.args.some((a) => this.isPointerExpr(a)) ? { node: n, how: `dereferenced here by \`ptr::${c.name}\`` } : null;
+      return c.args.some((a) => this.isPointerExpr(a)) ? { node: n, how: `dereferenced by \`ptr::${c.name}\`` } : null;
     }
     const owners = FROM_POINTER[c.name];
     if (owners && owners.includes(owner) && c.args[0] && this.isPointerExpr(c.args[0])) {
-      return { node: n, how: `passed to \`${owner}::${c.name}\` here (which requires a non-null pointer)` };
+      return { node: n, how: `passed to \`${owner}::${c.name}\`` };
     }
     return null;
+  }
+
+  /**
+   * Places the body tests the pointer for null (`p.is_null()`, `p == ptr::null()`, `p.as_ref()`,
+   * `NonNull::new(p)`, a crate helper), dominating or not, to explain a finding. `debugOnly` marks
+   * tests inside `debug_assert!`.
+   */
+  nullTests(): { node: Node; debugOnly: boolean }[] {
+    const out: { node: Node; debugOnly: boolean }[] = [];
+    this.file.walkBody(this.body, (n) => {
+      if (n.type === 'macro_invocation' && this.isHelperCall(n, 'any')) {
+        out.push({ node: n, debugOnly: false });
+        return false;
+      }
+      if (this.isNullTest(n) || this.isOptionOfPointer(n) || (n.type === 'call_expression' && this.isHelperCall(n, 'any'))) {
+        const debugOnly = [...this.file.ancestors(n)].some((a) => a.type === 'macro_invocation' && /^debug_assert/.test(macroName(a) ?? ''));
+        out.push({ node: n, debugOnly });
+        return false;
+      }
+      return undefined;
+    });
+    return out;
   }
 
   /** Is the place `site` only reached when the pointer is non-null? */
@@ -111,6 +178,11 @@ export class PointerParam {
         if (alt && this.file.contains(alt, child)) return this.assertsNull(cond);
         return false;
       }
+      case 'while_expression': {
+        const cond = a.childForFieldName('condition');
+        const body = a.childForFieldName('body');
+        return !!cond && !!body && this.file.contains(body, child) && this.assertsNonNull(cond);
+      }
       case 'binary_expression': {
         const op = a.childForFieldName('operator')?.text;
         const left = a.childForFieldName('left');
@@ -122,10 +194,13 @@ export class PointerParam {
         const match = a.parent?.parent;
         const value = match?.type === 'match_expression' ? match.childForFieldName('value') : null;
         const pattern = a.childForFieldName('pattern');
-        return !!value && !!pattern && this.isOptionOfPointer(value) && /^\s*Some\s*\(/.test(pattern.text);
+        if (!value || !pattern || this.file.contains(pattern, child)) return false;
+        return isSomePattern(pattern) && this.chainHasCheck(value);
       }
       case 'block':
-      case 'source_file': {
+      case 'source_file':
+      // `SourceFile.parent` goes from the statements of a re-parsed macro argument straight to the invocation.
+      case 'macro_invocation': {
         for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) if (this.bailsOutOnNull(s)) return true;
         return false;
       }
@@ -136,60 +211,78 @@ export class PointerParam {
 
   /** A statement after which the pointer is known non-null (or the function has returned / panicked). */
   private bailsOutOnNull(stmt: Node): boolean {
-    const s = stmt.type === 'expression_statement' ? stmt.namedChild(0)! : stmt;
+    const s = stmt.type === 'expression_statement' ? stmt.namedChild(0) : stmt;
     if (!s) return false;
-    if (s.type === 'if_expression') return this.ifChainBails(s);
     if (s.type === 'let_declaration') {
       const value = s.childForFieldName('value');
       if (!value) return false;
-      if (s.childForFieldName('alternative') && (this.isOptionOfPointer(value) || this.isHelperCall(value))) return true;
-      return this.valueBails(value);
+      if (s.childForFieldName('alternative') && isSomePattern(s.childForFieldName('pattern')) && this.chainHasCheck(value)) return true;
+      return this.evaluationBails(value);
     }
-    if (s.type === 'macro_invocation') {
-      const name = macroName(s) ?? '';
-      if (this.guards.nullCheckHelpers.has(name) && this.mentionsPointer(s)) return true;
-      if (name === 'assert') {
-        const args = this.file.expansion(s);
-        const first = args?.namedChild(0)?.namedChild(0) ?? args?.namedChild(0);
-        return !!first && this.assertsNonNull(first.type === 'tuple_expression' ? first.namedChild(0)! : first);
-      }
-      return false;
+    if (s.type === 'macro_invocation' && macroName(s) === 'assert') {
+      const args = this.file.expansion(s);
+      const first = args?.namedChild(0)?.namedChild(0) ?? args?.namedChild(0);
+      return !!first && this.assertsNonNull(first.type === 'tuple_expression' ? first.namedChild(0)! : first);
     }
-    return this.valueBails(s);
+    return this.evaluationBails(s);
   }
 
-  /** `NonNull::new(p)?`, `p.as_ref().unwrap()`, `helper(p)?`, `match p.as_ref() { None => return .. }` inside an expression. */
-  private valueBails(expr: Node): boolean {
-    let found = false;
-    this.file.walkBody(expr, (n) => {
-      if (found || n.type === 'closure_expression') return false;
-      if (n.type === 'try_expression' && this.chainHasCheck(n.namedChild(0)!)) found = true;
-      const m = asMethodCall(n);
-      // `p.as_ref().unwrap()` panics on null instead of dereferencing it: a panic, not undefined behaviour.
-      if (m && (m.method === 'unwrap' || m.method === 'expect') && this.chainHasCheck(m.receiver)) found = true;
-      if (n.type === 'match_expression') {
-        const value = n.childForFieldName('value');
-        if (value && this.isOptionOfPointer(value)) {
-          const arms = n.childForFieldName('body')?.namedChildren.filter((c) => c.type === 'match_arm') ?? [];
-          const none = arms.filter((arm) => !/^\s*Some\s*\(/.test(arm.childForFieldName('pattern')?.text ?? ''));
-          if (none.length > 0 && none.every((arm) => diverges(arm.childForFieldName('value')))) found = true;
+  /**
+   * Does evaluating `e` bail out when the pointer is null? Only the parts that always run count:
+   * the condition of an `if` but not its branches, the left of `&&`/`||`, a `match` scrutinee.
+   */
+  private evaluationBails(e: Node): boolean {
+    if (MAYBE_SKIPPED.has(e.type)) return false;
+    switch (e.type) {
+      case 'try_expression': {
+        const inner = e.namedChild(0)!;
+        return this.chainHasCheck(inner) || this.evaluationBails(inner);
+      }
+      case 'if_expression': {
+        const cond = e.childForFieldName('condition');
+        return this.ifChainBails(e) || (!!cond && this.evaluationBails(cond));
+      }
+      case 'match_expression': {
+        const value = e.childForFieldName('value');
+        if (!value) return false;
+        if (this.chainHasCheck(value)) {
+          const arms = e.childForFieldName('body')?.namedChildren.filter((c) => c.type === 'match_arm') ?? [];
+          const none = arms.filter((arm) => !isSomePattern(arm.childForFieldName('pattern')));
+          if (none.length > 0 && none.every((arm) => diverges(arm.childForFieldName('value')))) return true;
         }
+        return this.evaluationBails(value);
       }
-      if (n.type === 'if_expression' && this.ifChainBails(n)) found = true;
-      if (n.type === 'macro_invocation' && this.guards.nullCheckHelpers.has(macroName(n) ?? '') && this.mentionsPointer(n)) found = true;
-      return undefined;
-    });
-    return found;
+      case 'binary_expression': {
+        const op = e.childForFieldName('operator')?.text;
+        const left = e.childForFieldName('left');
+        const right = e.childForFieldName('right');
+        if (op === '&&' || op === '||') return !!left && this.evaluationBails(left);
+        return (!!left && this.evaluationBails(left)) || (!!right && this.evaluationBails(right));
+      }
+      case 'block':
+        return e.namedChildren.some((s) => this.bailsOutOnNull(s));
+      case 'macro_invocation':
+        // A crate null-check macro bails out; other macros may run their argument in a closure (guards do).
+        return this.isHelperCall(e, 'any');
+      case 'for_expression': {
+        const value = e.childForFieldName('value');
+        return !!value && this.evaluationBails(value);
+      }
+    }
+    // `p.as_ref().unwrap()` panics on null instead of dereferencing it: a panic, not undefined behaviour.
+    const m = asMethodCall(e);
+    if (m && (m.method === 'unwrap' || m.method === 'expect') && this.chainHasCheck(m.receiver)) return true;
+    return e.namedChildren.some((c) => this.evaluationBails(c));
   }
 
-  /** A method/`?` chain whose root converts or checks the pointer: `p.as_ref()`, `NonNull::new(p)`, `helper(p)`. */
+  /** An `Option`/`Result` chain rooted at a conversion or check of the pointer: `p.as_ref()`, `NonNull::new(p).map(..)`, `helper(p)`. */
   private chainHasCheck(expr: Node): boolean {
-    let e = unparen(expr);
+    let e = strip(expr);
     for (;;) {
-      if (this.isOptionOfPointer(e) || this.isHelperCall(e)) return true;
+      if (this.isOptionOfPointer(e) || this.isHelperCall(e, 'any')) return true;
       const m = asMethodCall(e);
-      if (m) e = unparen(m.receiver);
-      else if (e.type === 'try_expression') e = unparen(e.namedChild(0)!);
+      if (m && NONE_PRESERVING.has(m.method)) e = strip(m.receiver);
+      else if (e.type === 'try_expression') e = strip(e.namedChild(0)!);
       else return false;
     }
   }
@@ -214,43 +307,42 @@ export class PointerParam {
 
   /** The condition is true only when the pointer is non-null. */
   assertsNonNull(cond: Node): boolean {
-    const c = unparen(cond);
+    const c = strip(cond);
     if (c.type === 'let_condition') {
       const value = c.childForFieldName('value');
-      return !!value && /^\s*Some\s*\(/.test(c.childForFieldName('pattern')?.text ?? '') && this.isOptionOfPointer(value);
+      return !!value && isSomePattern(c.childForFieldName('pattern')) && this.chainHasCheck(value);
     }
     if (c.type === 'let_chain') return c.namedChildren.some((x) => this.assertsNonNull(x));
-    if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.isNullTest(c.namedChild(0)!);
+    if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.assertsNull(c.namedChild(0)!);
     if (c.type === 'binary_expression') {
       const op = c.childForFieldName('operator')?.text;
       const l = c.childForFieldName('left')!;
       const r = c.childForFieldName('right')!;
       if (op === '&&') return this.assertsNonNull(l) || this.assertsNonNull(r);
       if (op === '!=') return this.comparesWithNull(l, r);
+      return false;
     }
     const m = asMethodCall(c);
-    if (m && m.method === 'is_some' && this.isOptionOfPointer(m.receiver)) return true;
-    return this.isHelperCall(c);
+    if (m && m.method === 'is_some' && this.chainHasCheck(m.receiver)) return true;
+    return this.isHelperCall(c, 'nonnull');
   }
 
   /** The condition is true whenever the pointer is null. */
   assertsNull(cond: Node): boolean {
-    const c = unparen(cond);
+    const c = strip(cond);
     if (c.type === 'binary_expression' && c.childForFieldName('operator')?.text === '||') {
       return this.assertsNull(c.childForFieldName('left')!) || this.assertsNull(c.childForFieldName('right')!);
     }
-    if (c.type === 'unary_expression' && c.child(0)?.type === '!') {
-      const inner = unparen(c.namedChild(0)!);
-      return this.isHelperCall(inner) || (asMethodCall(inner)?.method === 'is_some' && this.isOptionOfPointer(asMethodCall(inner)!.receiver));
-    }
+    // `!x` is true on null exactly when `x` is true only on non-null (De Morgan included).
+    if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.assertsNonNull(c.namedChild(0)!);
     const m = asMethodCall(c);
-    if (m && m.method === 'is_none' && this.isOptionOfPointer(m.receiver)) return true;
-    return this.isNullTest(c) || this.isHelperCall(c);
+    if (m && m.method === 'is_none' && this.chainHasCheck(m.receiver)) return true;
+    return this.isNullTest(c) || this.isHelperCall(c, 'null');
   }
 
   /** `p.is_null()`, `p == ptr::null()`, `p == null_mut()`. */
   private isNullTest(expr: Node): boolean {
-    const e = unparen(expr);
+    const e = strip(expr);
     const m = asMethodCall(e);
     if (m && m.method === 'is_null') return this.isPointerExpr(m.receiver);
     if (e.type === 'binary_expression' && e.childForFieldName('operator')?.text === '==') {
@@ -260,25 +352,52 @@ export class PointerParam {
   }
 
   private comparesWithNull(l: Node, r: Node): boolean {
-    const isNull = (n: Node): boolean => ['null', 'null_mut'].includes(asPathCall(unparen(n))?.name ?? '');
+    const isNull = (n: Node): boolean => ['null', 'null_mut'].includes(asPathCall(strip(n))?.name ?? '');
     return (this.isPointerExpr(l) && isNull(r)) || (this.isPointerExpr(r) && isNull(l));
   }
 
   /** `p.as_ref()`, `p.as_mut()`, `NonNull::new(p)`: an `Option` that is `None` exactly when `p` is null. */
   private isOptionOfPointer(expr: Node): boolean {
-    const e = unparen(expr);
+    const e = strip(expr);
     const m = asMethodCall(e);
     if (m) return ['as_ref', 'as_mut', 'as_uninit_ref', 'as_uninit_mut'].includes(m.method) && this.isPointerExpr(m.receiver);
     const c = asPathCall(e);
     return !!c && c.name === 'new' && lastOf(c.qualifier) === 'NonNull' && !!c.args[0] && this.isPointerExpr(c.args[0]);
   }
 
-  /** A call to a crate null-check helper (function or macro) that is given this pointer. */
-  private isHelperCall(expr: Node): boolean {
-    const e = unparen(expr);
+  /**
+   * A call to a crate null-check helper (function or macro) that is given this pointer. `want` is the
+   * answer a boolean helper must give for a non-null (`nonnull`) or null (`null`) pointer; helpers
+   * whose answer cannot be read from their body count either way.
+   */
+  private isHelperCall(expr: Node, want: Polarity | 'any'): boolean {
+    const e = strip(expr);
     if (e.type === 'macro_invocation') return this.guards.nullCheckHelpers.has(macroName(e) ?? '') && this.mentionsPointer(e);
     const c = asPathCall(e);
-    return !!c && this.guards.nullCheckHelpers.has(c.name) && c.args.some((a) => this.isPointerExpr(a));
+    if (!c || !this.guards.nullCheckHelpers.has(c.name) || !c.args.some((a) => this.isPointerExpr(a))) return false;
+    if (want === 'any') return true;
+    const polarity = this.helperPolarity(c.name);
+    return polarity === 'unknown' || polarity === want;
+  }
+
+  /** `fn is_valid(p: *const T) -> bool { !p.is_null() }` answers true for non-null; `{ p.is_null() }` for null. */
+  private helperPolarity(name: string): Polarity {
+    const found = new Set<Polarity>();
+    for (const fn of this.ctx.functionsByName?.get(name) ?? []) {
+      if (!fn.body || fn.abi !== null) continue;
+      const tail = fn.body.namedChildren.filter((c) => !c.type.endsWith('comment')).pop();
+      const ptr = fn.params.find((p) => p.isRawPointer)?.name;
+      const e = tail && !tail.type.endsWith('statement') && tail.type !== 'let_declaration' ? strip(tail) : null;
+      const isNullOf = (n: Node): boolean => {
+        const m = asMethodCall(strip(n));
+        return !!m && m.method === 'is_null' && strip(m.receiver).text === ptr;
+      };
+      if (!e || !ptr) found.add('unknown');
+      else if (e.type === 'unary_expression' && e.child(0)?.type === '!' && isNullOf(e.namedChild(0)!)) found.add('nonnull');
+      else if (isNullOf(e)) found.add('null');
+      else found.add('unknown');
+    }
+    return found.size === 1 ? [...found][0]! : 'unknown';
   }
 
   private mentionsPointer(node: Node): boolean {
@@ -299,14 +418,14 @@ export class PointerParam {
       if (a.id === this.body.id) {
         return this.shadowedInBlock(a, prev, name);
       }
-      if (a.type === 'block' || a.type === 'source_file') {
+      if (a.type === 'block' || a.type === 'source_file' || a.type === 'macro_invocation') {
         if (this.shadowedInBlock(a, prev, name)) return true;
       } else if (a.type === 'match_arm') {
         if (patternBindings(a.childForFieldName('pattern')).includes(name) && !this.file.contains(a.childForFieldName('pattern')!, ident)) return true;
-      } else if (a.type === 'if_expression') {
+      } else if (a.type === 'if_expression' || a.type === 'while_expression') {
         const cond = a.childForFieldName('condition');
-        const cons = a.childForFieldName('consequence');
-        if (cond && cons && this.file.contains(cons, ident) && letBindings(cond).includes(name)) return true;
+        const body = a.childForFieldName(a.type === 'if_expression' ? 'consequence' : 'body');
+        if (cond && body && this.file.contains(body, ident) && letBindings(cond).includes(name)) return true;
       } else if (a.type === 'closure_expression') {
         const params = a.childForFieldName('parameters');
         if (params && params.namedChildren.some((p) => patternBindings(p.type === 'parameter' ? p.childForFieldName('pattern') : p).includes(name))) return true;
@@ -332,12 +451,28 @@ export class PointerParam {
   }
 
   private rebindsPointer(value: Node): boolean {
-    const e = unparen(value);
+    const e = strip(value);
     if (e.type === 'identifier') return this.names.has(e.text);
     if (e.type === 'type_cast_expression') return this.rebindsPointer(e.childForFieldName('value')!);
     const m = asMethodCall(e);
     return !!m && DERIVING_METHODS.has(m.method) && this.rebindsPointer(m.receiver);
   }
+}
+
+/** The expression without parentheses or a wrapping `unsafe { .. }` / `{ .. }` that holds only it. */
+function strip(node: Node): Node {
+  let n = unparen(node);
+  for (;;) {
+    const block = n.type === 'unsafe_block' ? n.namedChildren.find((c) => c.type === 'block') : n.type === 'block' ? n : undefined;
+    const inner = block?.namedChildren.filter((c) => !c.type.endsWith('comment'));
+    if (!inner || inner.length !== 1 || /statement|declaration|_item$/.test(inner[0]!.type)) return n;
+    n = unparen(inner[0]!);
+  }
+}
+
+/** `Some(..)` / `Ok(..)`: the pattern that matches when the pointer was non-null. */
+function isSomePattern(pattern: Node | null): boolean {
+  return !!pattern && /^\s*(Some|Ok)\s*\(/.test(pattern.text);
 }
 
 function letBindings(cond: Node): string[] {
