@@ -51,13 +51,13 @@ fn register(h: Handle) {
         const shown = target.length > 30 ? 'the lock' : `\`${target}\``;
         const field = lock.call.childForFieldName('function')?.childForFieldName('field') ?? lock.call;
         const call = `.${lock.method}().${outer.method}(${outer.method === 'expect' ? '..' : ''})`;
-        const where = ffi ? ` in \`extern "${ffi.abi}" fn ${ffi.name}\`` : '';
+        const where = ffi ? ` (in \`extern "${ffi.abi}" fn ${ffi.name}\`, called from C)` : '';
         report({
           file,
           node: field,
           endNode: n,
           severity: ffi ? 'error' : undefined,
-          message: `\`${call}\`${where} panics once ${shown} is poisoned, so one panic while it is held makes every later call${ffi ? ' from C' : ''} panic`,
+          message: `\`${call}\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic${where}`,
           help: `recover the guard with \`.${lock.method}().unwrap_or_else(PoisonError::into_inner)\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
         });
       });
