@@ -10,7 +10,9 @@ export default defineRule({
   precision: 'high',
   securitySeverity: '5.3',
   docs: {
-    what: 'Flags `CStr::from_ptr(p)` where `p` is a raw-pointer parameter of an `extern "C"` function (or a local copy of one).',
+    what:
+      'Flags `CStr::from_ptr(p)` where `p` is a raw-pointer parameter of an `extern "C"` function (or a local copy of one), ' +
+      'or a string pointer read through such a parameter (`CStr::from_ptr(*argv.add(i))`, `CStr::from_ptr((*opts).name)`).',
     why:
       '`CStr::from_ptr` scans memory until it finds a NUL byte. If the caller passes a buffer that is not NUL-terminated ' +
       '(a Go or Rust string, a fixed-size field, a truncated read) the scan runs past the end of the buffer: an ' +
@@ -32,7 +34,10 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     store(name)
 }`,
     },
-    notes: ['A null check does not silence this rule: it is about the missing length, not the null pointer (`ffi-null-deref` covers that).'],
+    notes: [
+      'A null check does not silence this rule: it is about the missing length, not the null pointer (`ffi-null-deref` covers that).',
+      'Buffers the Rust side built itself (`CStr::from_ptr(buf.as_ptr())`) and Rust-ABI functions are not reported.',
+    ],
     references: [
       { title: 'std::ffi::CStr::from_ptr: safety', url: 'https://doc.rust-lang.org/std/ffi/struct.CStr.html#method.from_ptr' },
     ],
@@ -45,12 +50,21 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
         const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
         fn.file.walkBody(fn.body!, (n) => {
           const c = asPathCall(n);
-          if (!c || c.name !== 'from_ptr' || lastOf(c.qualifier) !== 'CStr' || !c.args[0] || !ptr.isPointerExpr(c.args[0])) return;
+          const arg = c?.args[0];
+          if (!c || c.name !== 'from_ptr' || lastOf(c.qualifier) !== 'CStr' || !arg) return;
+          // The parameter itself, or a string pointer stored in what it points to (`*argv.add(i)`, `(*opts).name`).
+          const direct = ptr.isPointerExpr(arg);
+          if (!direct && !ptr.isLoadedFrom(arg)) return;
+          const call = `\`CStr::from_ptr(${clip(arg.text)})\``;
           report({
             file: fn.file,
             node: n,
-            message: `\`CStr::from_ptr(${c.args[0].text})\` reads parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`,
-            help: `take the length too (\`${param.name}: *const c_char, ${param.name}_len: usize\`) and read it with \`slice::from_raw_parts\``,
+            message: direct
+              ? `${call} reads parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`
+              : `${call} reads a string reached through parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`,
+            help: direct
+              ? `take the length too (\`${param.name}: *const c_char, ${param.name}_len: usize\`) and read it with \`slice::from_raw_parts\``
+              : 'have the caller pass each string with its length and read it with `slice::from_raw_parts`',
             related: [{ file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` }],
           });
         });
@@ -58,3 +72,8 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     }
   },
 });
+
+function clip(text: string): string {
+  const one = text.replace(/\s+/g, ' ');
+  return one.length > 40 ? `${one.slice(0, 37)}...` : one;
+}

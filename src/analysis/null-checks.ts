@@ -82,6 +82,18 @@ export class PointerParam {
     return !!m && DERIVING_METHODS.has(m.method) && this.isPointerExpr(m.receiver);
   }
 
+  /** A value read through the pointer: `*p`, `*p.add(i)`, `(*p).field`, `p.read()` (a C string inside a C array or struct). */
+  isLoadedFrom(expr: Node): boolean {
+    const e = strip(expr);
+    if (e.type === 'unary_expression' && e.child(0)?.type === '*') return this.isPointerExpr(e.namedChild(0)!);
+    if (e.type === 'field_expression') {
+      const value = strip(e.childForFieldName('value')!);
+      return value.type === 'unary_expression' && value.child(0)?.type === '*' && this.isPointerExpr(value.namedChild(0)!);
+    }
+    const m = asMethodCall(e);
+    return !!m && m.args.length === 0 && ['read', 'read_unaligned', 'read_volatile'].includes(m.method) && this.isPointerExpr(m.receiver);
+  }
+
   /** Every place the body dereferences (or hands to an API that needs a non-null) this pointer. */
   derefs(): Deref[] {
     const out: Deref[] = [];
