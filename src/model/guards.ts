@@ -9,7 +9,7 @@ import type { AnalyzerConfig } from '../config.js';
 import type { Node, SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, lastSegment, mentions } from '../syntax.js';
 import type { FnInfo } from './functions.js';
-import { macroChecksNull, tokensCallOnInput, type MacroDef } from './macros.js';
+import { hasMetavariable, macroChecksNull, tokensCallOnInput, tokensRepanic, type MacroDef } from './macros.js';
 
 export interface Guards {
   /** Names (last path segment or alias) of functions and macros that run their argument under `catch_unwind`. */
@@ -42,13 +42,18 @@ export function findGuards(fns: FnInfo[], macros: MacroDef[], aliases: UseAlias[
     for (const a of aliases) if (boundaries.has(a.original)) add(a.alias);
     for (const m of macros) {
       if (macroBoundaries.has(m.name)) continue;
-      if (m.bodies.some((b) => tokensCallOnInput(b, boundaries))) {
+      // Every rule that is given code must guard it (directly or by expanding to the macro itself), and
+      // none may re-raise what it caught.
+      const callees = new Set([...boundaries, m.name]);
+      const withInput = m.bodies.filter(hasMetavariable);
+      if (withInput.some((b) => tokensCallOnInput(b, boundaries)) && withInput.every((b) => tokensCallOnInput(b, callees) && !tokensRepanic(b, boundaries))) {
         macroBoundaries.add(m.name);
         add(m.name);
       }
     }
     for (const fn of fns) {
-      if (!boundaries.has(fn.name) && fn.body && appliesBoundaryToParam(fn, boundaries)) add(fn.name);
+      // An FFI function is called from C, not handed Rust code to guard.
+      if (!boundaries.has(fn.name) && fn.body && fn.abi === null && appliesBoundaryToParam(fn, boundaries)) add(fn.name);
     }
   }
 
@@ -75,16 +80,48 @@ function appliesBoundaryToParam(fn: FnInfo, boundaries: ReadonlySet<string>): bo
     .map((p) => p.text);
   if (names.length === 0) return false;
   let found = false;
+  let rethrows = false;
   fn.file.walkBody(fn.body!, (n) => {
-    if (found) return false;
     const call = asPathCall(n);
     const method = call ? null : asMethodCall(n);
+    // `resume_unwind(payload)`, `catch_unwind(f).unwrap()`: what was caught is raised again.
+    if (call && (call.name === 'resume_unwind' || call.name === 'panic_any')) rethrows = true;
+    if (method && (method.method === 'unwrap' || method.method === 'expect') && isBoundaryCall(method.receiver, boundaries)) rethrows = true;
     const name = call?.name ?? method?.method ?? (n.type === 'macro_invocation' ? lastSegment(n.childForFieldName('macro')) : null);
     if (!name || !boundaries.has(name)) return;
     const args = call?.args ?? method?.args ?? (n.type === 'macro_invocation' ? [n] : []);
-    if (args.some((a) => names.some((p) => mentions(a, p)))) found = true;
+    if (args.some((a) => runsParam(fn, a, names))) found = true;
   });
-  return found;
+  return found && !rethrows;
+}
+
+/**
+ * Does a boundary argument run one of the callable parameters: `f` itself, `AssertUnwindSafe(f)`, or
+ * code that calls it (`|| f(conn)`, `$body` in a macro)? Merely mentioning a data parameter
+ * (`catch_unwind(|| parse(data))`) does not make a function a boundary for its callers.
+ */
+function runsParam(fn: FnInfo, arg: Node, names: string[]): boolean {
+  const bare = (n: Node): boolean => {
+    if (n.type === 'identifier') return names.includes(n.text);
+    const c = asPathCall(n);
+    return !!c && c.name === 'AssertUnwindSafe' && c.args.length === 1 && bare(c.args[0]!);
+  };
+  if (bare(arg)) return true;
+  let calls = false;
+  fn.file.walk(arg, (n) => {
+    if (calls) return false;
+    const callee = n.type === 'call_expression' ? n.childForFieldName('function') : null;
+    if (callee && ((callee.type === 'identifier' && names.includes(callee.text)) || (callee.type === 'parenthesized_expression' && names.some((p) => mentions(callee, p))))) calls = true;
+    if (n.type === 'macro_invocation' && names.some((p) => mentions(n, p))) calls = true;
+    return undefined;
+  });
+  return calls;
+}
+
+function isBoundaryCall(n: Node, boundaries: ReadonlySet<string>): boolean {
+  const u = n.type === 'parenthesized_expression' && n.namedChild(0) ? n.namedChild(0)! : n;
+  const name = asPathCall(u)?.name ?? (u.type === 'macro_invocation' ? lastSegment(u.childForFieldName('macro')) : null);
+  return !!name && boundaries.has(name);
 }
 
 /** A function taking a raw pointer that tests it (`p.is_null()`, `p.as_ref()`, `NonNull::new(p)`). */

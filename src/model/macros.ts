@@ -45,8 +45,37 @@ export function tokensCallOnInput(body: Node, callees: ReadonlySet<string>): boo
   return false;
 }
 
+/**
+ * Does the token stream give a caught panic back: `resume_unwind(..)` / `panic_any(..)`, or a call to
+ * one of `callees` followed by `.unwrap()` / `.expect(..)`? Such a macro is no boundary.
+ */
+export function tokensRepanic(body: Node, callees: ReadonlySet<string>): boolean {
+  const kids = body.children;
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i]!;
+    if (k.type === 'token_tree') {
+      if (tokensRepanic(k, callees)) return true;
+      continue;
+    }
+    if (k.type !== 'identifier') continue;
+    if (k.text === 'resume_unwind' || k.text === 'panic_any') return true;
+    if (!callees.has(k.text)) continue;
+    let j = i + 1;
+    if (kids[j]?.type === '!') j++;
+    if (kids[j]?.type !== 'token_tree') continue;
+    if (kids[j + 1]?.type === '.' && /^(unwrap|expect)$/.test(kids[j + 2]?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/** Does a transcriber use any of the macro's input (`$x`, `$($t)*`)? */
+export function hasMetavariable(body: Node): boolean {
+  return containsMetavariable(body);
+}
+
 function containsMetavariable(n: Node): boolean {
-  if (n.type === 'metavariable') return true;
+  // `$crate` names the defining crate, not input.
+  if (n.type === 'metavariable') return n.text !== '$crate';
   // `$( $t )*` repetitions show up as a `$` token followed by a token tree.
   if (n.type === '$') return true;
   for (const c of n.children) if (containsMetavariable(c)) return true;
