@@ -1,8 +1,10 @@
 import { panicConsequence, panicHelp } from '../src/analysis/consequence.js';
-import { PanicAnalysis } from '../src/analysis/panic.js';
-import { mayUnwind } from '../src/model/functions.js';
+import { PanicAnalysis, type PanicSite } from '../src/analysis/panic.js';
+import path from 'node:path';
+import type { CrateModel } from '../src/model/crate.js';
+import { mayUnwind, type FnInfo } from '../src/model/functions.js';
 import { defineRule } from '../src/rule.js';
-import type { SourceFile } from '../src/source.js';
+import type { Node, SourceFile } from '../src/source.js';
 
 export default defineRule({
   id: 'panic-across-ffi',
@@ -59,30 +61,51 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
   check({ crate, report }) {
     const analysis = new PanicAnalysis(crate);
     const consequence = panicConsequence(crate.settings);
+    const crateGuard = crateBoundary(crate);
+    const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
     for (const fn of crate.ffiFunctions) {
       if (mayUnwind(fn) || analysis.hasBoundaryAttribute(fn)) continue;
       const sites = analysis.sites(fn, crate.settings.panicAbort);
       const first = sites[0];
       if (!first) continue;
-      const where = (file: SourceFile, line: number): string => (file === fn.file ? `line ${line}` : `${file.path.split(/[\\/]/).pop()}:${line}`);
+      const where = (file: SourceFile, node: Node): string => (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
+      const when = (s: PanicSite): string => (s.detail ? ` (${s.detail})` : '');
       const at = first.via[0] ?? first;
       const what =
         first.via.length === 0
-          ? first.what
-          : `\`${first.via[0]!.callee.name}()\`, which reaches ${first.what} at ${where(first.file, first.file.line(first.node))},`;
+          ? `${first.what} at ${where(first.file, first.node)}${when(first)}`
+          : `\`${first.via[0]!.callee.name}()\`, which reaches ${first.what} at ${where(first.file, first.node)}${when(first)},`;
       const more = sites.length > 1 ? ` (and ${sites.length - 1} more panic site${sites.length > 2 ? 's' : ''})` : '';
-      const guard = crate.settings.panicAbort ? '' : ' outside any `catch_unwind`';
+      // Under `panic = "abort"` guarded sites are reported too: say which boundary fails to help.
+      const boundary = analysis.enclosingBoundary(fn, at.node);
+      const guard = !crate.settings.panicAbort ? ' outside any `catch_unwind`' : boundary ? `, even inside \`${analysis.boundaryName(boundary)}\`` : '';
       report({
         file: at.file,
         node: at.node,
-        message: `${what} can panic in \`extern "${fn.abi}" fn ${fn.name}\`${guard}${more}: ${consequence}`,
-        help: panicHelp(crate.settings, fn.name),
+        message: `${what} can panic in \`${abiText(fn)} fn ${fn.name}\`${guard}${more}: ${consequence}`,
+        help: panicHelp(crate.settings, fn.name, crateGuard),
         related: [
           ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${v.callee.name}()\`` })),
-          ...(first.via.length ? [{ file: first.file, node: first.node, message: `${first.what} can panic here` }] : []),
-          ...sites.slice(1, 11).map((s) => ({ file: (s.via[0] ?? s).file, node: (s.via[0] ?? s).node, message: s.via.length ? `\`${s.via[0]!.callee.name}()\` can panic (${s.what})` : `${s.what} can panic here` })),
+          ...(first.via.length ? [{ file: first.file, node: first.node, message: `${first.what} can panic here${when(first)}` }] : []),
+          ...sites.slice(1, 11).map((s) => ({ file: (s.via[0] ?? s).file, node: (s.via[0] ?? s).node, message: s.via.length ? `\`${s.via[0]!.callee.name}()\` can panic (${s.what}${when(s)})` : `${s.what} can panic here${when(s)}` })),
         ],
       });
     }
   },
 });
+
+/** The crate's own boundary to suggest, as it is used: `ffi_guard! { .. }`, else `ffi_try(|| ..)`. */
+function crateBoundary(crate: CrateModel): string | undefined {
+  const boundaries = crate.guards.panicBoundaries;
+  const macro = [...crate.macros.keys()].sort().find((m) => boundaries.has(m));
+  if (macro) return `${macro}! { .. }`;
+  const fn = crate.functions.filter((f) => !f.implType && boundaries.has(f.name)).map((f) => f.name).sort()[0];
+  return fn && `${fn}(|| ..)`;
+}
+
+/** The ABI as written: `extern "C"`, `extern "system"`, or a bare `extern` (which means "C"). */
+function abiText(fn: FnInfo): string {
+  const modifiers = fn.node.namedChildren.find((c) => c.type === 'function_modifiers');
+  const written = modifiers?.namedChildren.find((c) => c.type === 'extern_modifier');
+  return written && !written.namedChildren.some((c) => c.type === 'string_literal') ? 'extern' : `extern "${fn.abi}"`;
+}

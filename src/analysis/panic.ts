@@ -3,10 +3,11 @@
  * stands between that place and the caller.
  *
  * What counts as a panic site: `.unwrap()`/`.expect()` and friends, panicking macros (`panic!`,
- * `assert!` ...), indexing, integer division or remainder by a non-constant, arithmetic when the
- * release profile enables `overflow-checks`, and calls to functions of the same crate that can panic
- * themselves (followed a few levels deep). Calls into other crates are assumed not to panic: ffiguard
- * cannot see their code, and flagging every call would bury the real findings.
+ * `assert!` ...), `resume_unwind`/`panic_any`, indexing, integer division or remainder by a
+ * non-constant, arithmetic when the release profile enables `overflow-checks`, and calls to
+ * functions of the same crate that can panic themselves (followed a few levels deep). Calls into
+ * other crates are assumed not to panic: ffiguard cannot see their code, and flagging every call
+ * would bury the real findings.
  */
 import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
@@ -18,6 +19,8 @@ export interface PanicSite {
   node: Node;
   /** What panics, in code font: "`.unwrap()`", "`panic!`", "indexing `v[i]`". */
   what: string;
+  /** When it panics, if `what` does not say: "by zero", "on overflow, with `overflow-checks = true`". */
+  detail?: string;
   /** For a panic inside a callee: the calls from the analysed body down to the site. */
   via: { file: SourceFile; node: Node; callee: FnInfo }[];
 }
@@ -38,10 +41,48 @@ const PANICKY_METHODS = new Map<string, number>([
 
 const PANIC_MACROS = new Set(['panic', 'unreachable', 'todo', 'unimplemented', 'assert', 'assert_eq', 'assert_ne']);
 
+/** Compiled out of release builds, arguments included. */
+const DEBUG_ONLY_MACROS = new Set(['debug_assert', 'debug_assert_eq', 'debug_assert_ne']);
+
+/** `std::panic` functions that start (or restart) a panic. */
+const PANIC_FUNCTIONS = new Set(['resume_unwind', 'panic_any']);
+
+/**
+ * Method names of std types (collections, `Option`, `Result`, iterators, strings, locks, I/O). A call
+ * of one of these on a receiver of unknown type is more likely std than the crate's method of the
+ * same name, so it is not followed.
+ */
+const STD_METHOD_NAMES = new Set([
+  'get', 'get_mut', 'len', 'is_empty', 'insert', 'remove', 'push', 'pop', 'clear', 'contains', 'contains_key',
+  'iter', 'iter_mut', 'into_iter', 'next', 'map', 'and_then', 'filter', 'as_ref', 'as_mut', 'clone', 'to_string',
+  'to_owned', 'as_str', 'as_bytes', 'as_ptr', 'as_mut_ptr', 'as_slice', 'write', 'read', 'flush', 'lock', 'send',
+  'recv', 'join', 'first', 'last', 'find', 'parse', 'take', 'replace', 'extend', 'append', 'drain', 'split', 'entry',
+  'keys', 'values', 'from', 'into', 'eq', 'cmp', 'partial_cmp', 'hash', 'fmt', 'drop', 'deref', 'borrow', 'set',
+  'load', 'store', 'swap', 'sort', 'reserve', 'truncate', 'resize', 'count', 'sum', 'collect', 'for_each', 'poll',
+  'wait', 'notify_one', 'notify_all', 'to_vec', 'copy_to', 'add', 'sub', 'mul', 'div', 'rem', 'offset', 'cast', 'is_null', 'is_some', 'is_none',
+  'is_ok', 'is_err', 'ok', 'err', 'unwrap_or', 'unwrap_or_default', 'unwrap_or_else', 'expect', 'unwrap', 'min', 'max',
+]);
+
+/** Smart pointers a method call sees through (auto-deref). */
+const DEREF_WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin', 'ManuallyDrop']);
+
 const MAX_DEPTH = 4;
+
+const OVERFLOW = 'on overflow, with `overflow-checks = true`';
+
+/** What is known about the names of one function body. */
+interface BodyContext {
+  fn: FnInfo;
+  /** Locals and parameters of a floating-point type: their division cannot panic. */
+  floats: Set<string>;
+  /** Type names of parameters and annotated locals, for resolving method calls. */
+  types: Map<string, string>;
+}
 
 export class PanicAnalysis {
   private readonly memo = new Map<Node['id'], PanicSite | null>();
+  /** Set while a callee search was cut short (depth limit or cycle): its "no panic" is not final. */
+  private cutShort = false;
 
   constructor(private readonly crate: CrateModel) {}
 
@@ -71,14 +112,49 @@ export class PanicAnalysis {
       out.push(s);
       return true;
     });
-    return out;
+    // Source order (`v[0].unwrap()` indexes before it unwraps), not the walk's outside-in order.
+    const anchor = (s: PanicSite): number => (s.via[0] ?? s).node.startIndex;
+    return out.sort((a, b) => anchor(a) - anchor(b));
+  }
+
+  /**
+   * Does `node` run under a boundary of `fn`'s body? Inside a boundary macro's input, everything
+   * does (the macro pastes it into its closure); for a boundary function or method only the closure
+   * (or async block) it is handed runs inside: its other arguments are evaluated before the call.
+   */
+  isGuarded(fn: FnInfo, node: Node): boolean {
+    return this.enclosingBoundary(fn, node) !== null;
+  }
+
+  /** The boundary call or macro that `node` runs under (see `isGuarded`), if any. */
+  enclosingBoundary(fn: FnInfo, node: Node): Node | null {
+    for (let cur: Node | null = node; cur && cur.id !== fn.body?.id; cur = fn.file.parent(cur)) {
+      if (cur.type === 'macro_invocation' && cur.id !== node.id && this.isBoundary(cur)) return cur;
+      if (cur.type === 'closure_expression' || cur.type === 'async_block' || (cur.id === node.id && cur.type === 'identifier')) {
+        const call = handedTo(fn.file, cur);
+        if (call && this.isBoundary(call)) return call;
+      }
+    }
+    return null;
+  }
+
+  /** How a boundary reads in a message: `catch_unwind()`, `ffi_guard!`. */
+  boundaryName(boundary: Node): string {
+    if (boundary.type === 'macro_invocation') return `${macroName(boundary)}!`;
+    const name = asPathCall(boundary)?.name ?? asMethodCall(boundary)?.method;
+    return `${name}()`;
   }
 
   /** The first unguarded panic site of a callee (memoised; cycles count as "does not panic"). */
   private firstSite(fn: FnInfo, depth: number, stack: Set<Node['id']>): PanicSite | null {
     const cached = this.memo.get(fn.node.id);
     if (cached !== undefined) return cached;
-    if (!fn.body || depth > MAX_DEPTH || stack.has(fn.node.id)) return null;
+    if (!fn.body || depth > MAX_DEPTH || stack.has(fn.node.id)) {
+      if (fn.body) this.cutShort = true;
+      return null;
+    }
+    const outer = this.cutShort;
+    this.cutShort = false;
     stack.add(fn.node.id);
     let first: PanicSite | null = null;
     this.scan(fn, false, depth, stack, (s) => {
@@ -86,42 +162,116 @@ export class PanicAnalysis {
       return false;
     });
     stack.delete(fn.node.id);
-    // Results cut short by the depth limit or a cycle are not final: only memoise what was complete.
-    if (first || depth === 0) this.memo.set(fn.node.id, first);
+    // A site found is final; "no site" only when nothing below was cut short by the depth limit or a cycle.
+    if (first || !this.cutShort) this.memo.set(fn.node.id, first);
+    this.cutShort ||= outer;
     return first;
   }
 
   private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean): void {
     const file = fn.file;
+    const ctx = this.context(fn);
     let going = true;
     file.walkBody(fn.body!, (n) => {
       if (!going) return false;
-      const direct = this.directSite(n);
-      if (direct) going = emit({ file, node: direct.node, what: direct.what, via: [] });
+      if (n.type === 'macro_invocation' && DEBUG_ONLY_MACROS.has(macroName(n) ?? '')) return false;
+      if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return false;
+      const direct = this.directSite(n, ctx);
+      if (direct) going = emit({ file, ...direct, via: [] });
       else if (n.type === 'call_expression') {
-        const callee = this.resolveCallee(fn, n);
+        // A crate boundary function is followed too: it may re-raise what it caught.
+        const callee = this.resolveCallee(ctx, n);
         if (callee) {
           const inner = this.firstSite(callee, depth + 1, stack);
           if (inner) going = emit({ ...inner, via: [{ file, node: n, callee }, ...inner.via] });
         }
       }
       if (!going) return false;
-      // A boundary runs its arguments (and, for a method, its receiver) under `catch_unwind`.
-      if (!includeGuarded && this.isBoundary(n)) return false;
+      // A boundary macro runs everything it is given under `catch_unwind`.
+      if (!includeGuarded && n.type === 'macro_invocation' && this.isBoundary(n)) return false;
       return undefined;
     });
   }
 
+  /**
+   * A closure or async block whose body does not run here outside a boundary: one handed to a
+   * boundary (`catch_unwind(|| ..)`, `guard(AssertUnwindSafe(|| ..))`), to a new thread or task (a
+   * panic there ends that thread, not the FFI call), or a closure bound to a local that is only ever
+   * handed to a boundary (`let work = || ..; catch_unwind(work)`).
+   */
+  private runsElsewhere(fn: FnInfo, closure: Node, includeGuarded: boolean): boolean {
+    const file = fn.file;
+    const call = handedTo(file, closure);
+    if (call && spawnsThread(call)) return true;
+    if (includeGuarded) return false;
+    if (call && this.isBoundary(call)) return true;
+    if (closure.type !== 'closure_expression') return false;
+    // `let work = || ..;` or `let work = AssertUnwindSafe(|| ..);`
+    let value: Node = closure;
+    let holder = file.parent(value);
+    while (holder && (holder.type === 'arguments' || holder.type === 'parenthesized_expression' || isUnwindSafeWrapper(holder))) {
+      if (holder.type !== 'arguments') value = holder;
+      holder = file.parent(holder);
+    }
+    if (holder?.type !== 'let_declaration' || holder.childForFieldName('value')?.id !== value.id) return false;
+    const pattern = holder.childForFieldName('pattern');
+    if (pattern?.type !== 'identifier') return false;
+    const name = pattern.text;
+    let uses = 0;
+    let unguarded = false;
+    file.walkBody(fn.body!, (n) => {
+      if (unguarded) return false;
+      if (n.type === 'identifier' && n.text === name && n.startIndex > holder.endIndex) {
+        uses++;
+        if (!this.isGuarded(fn, n)) unguarded = true;
+      }
+      return undefined;
+    });
+    return uses > 0 && !unguarded;
+  }
+
+  private context(fn: FnInfo): BodyContext {
+    const floats = new Set<string>();
+    const types = new Map<string, string>();
+    const note = (name: string, type: Node | null): void => {
+      if (!type) return;
+      if (/^f(32|64)$/.test(type.text)) floats.add(name);
+      const t = typeName(type);
+      if (t) types.set(name, t);
+    };
+    for (const p of fn.params) note(p.name, p.type);
+    if (fn.body) {
+      fn.file.walkBody(fn.body, (n) => {
+        if (n.type !== 'let_declaration') return undefined;
+        const pattern = n.childForFieldName('pattern');
+        const name = pattern?.type === 'identifier' ? pattern.text : pattern?.type === 'mut_pattern' ? pattern.namedChild(0)?.text : undefined;
+        if (!name) return undefined;
+        const type = n.childForFieldName('type');
+        const value = n.childForFieldName('value');
+        if (type) note(name, type);
+        else if (value && looksFloat(value, floats)) floats.add(name);
+        return undefined;
+      });
+    }
+    return { fn, floats, types };
+  }
+
   /** A panic site in the node itself (not in its children). */
-  directSite(n: Node): { node: Node; what: string } | null {
+  directSite(n: Node, ctx?: BodyContext): { node: Node; what: string; detail?: string } | null {
+    const floats = ctx?.floats ?? new Set<string>();
     switch (n.type) {
       case 'call_expression': {
         const m = asMethodCall(n);
         if (m && PANICKY_METHODS.get(m.method) === m.args.length) {
           const field = n.childForFieldName('function')!;
           const name = field.type === 'generic_function' ? field.childForFieldName('function')! : field;
-          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\`` };
+          const receiver = unparen(m.receiver);
+          // `catch_unwind(..).unwrap()` turns the caught panic back into a panic.
+          const rethrows = this.isBoundary(receiver);
+          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught` } : {}) };
         }
+        const c = m ? null : asPathCall(n);
+        if (c && PANIC_FUNCTIONS.has(c.name) && (c.qualifier === '' || c.qualifier.endsWith('panic'))) return { node: c.callee, what: `\`${c.name}()\`` };
         return null;
       }
       case 'macro_invocation': {
@@ -141,14 +291,21 @@ export class PanicAnalysis {
         const right = n.childForFieldName('right');
         const left = n.childForFieldName('left');
         if (!right || !left) return null;
+        const float = looksFloat(left, floats) || looksFloat(right, floats);
         if (/^[/%]=?$/.test(op)) {
-          if (isNonZeroConstant(right) || looksFloat(left) || looksFloat(right)) return null;
-          return { node: n, what: `${op.startsWith('/') ? 'division' : 'remainder'} \`${clip(n.text)}\` (by zero)` };
+          if (isNonZeroConstant(right) || float) return null;
+          return { node: n, what: `${op.startsWith('/') ? 'division' : 'remainder'} \`${clip(n.text)}\``, detail: 'by zero' };
         }
-        if (this.crate.settings.overflowChecks && /^([+*-]|<<|>>)=?$/.test(op) && !looksFloat(left) && !looksFloat(right) && !(isLiteral(left) && isLiteral(right))) {
-          return { node: n, what: `arithmetic \`${clip(n.text)}\` (overflow, with \`overflow-checks = true\`)` };
+        if (this.crate.settings.overflowChecks && /^([+*-]|<<|>>)=?$/.test(op) && !float && !(isLiteral(left) && isLiteral(right))) {
+          return { node: n, what: `arithmetic \`${clip(n.text)}\``, detail: OVERFLOW };
         }
         return null;
+      }
+      case 'unary_expression': {
+        // `-x` overflows for the minimum value of a signed integer.
+        const operand = n.namedChild(0);
+        if (!this.crate.settings.overflowChecks || !n.text.startsWith('-') || !operand || isLiteral(operand) || looksFloat(operand, floats)) return null;
+        return { node: n, what: `negation \`${clip(n.text)}\``, detail: OVERFLOW };
       }
       default:
         return null;
@@ -156,7 +313,8 @@ export class PanicAnalysis {
   }
 
   /** A call to a function of this crate that we can name with confidence. */
-  private resolveCallee(caller: FnInfo, call: Node): FnInfo | null {
+  private resolveCallee(ctx: BodyContext, call: Node): FnInfo | null {
+    const caller = ctx.fn;
     const path = asPathCall(call);
     const method = path ? null : asMethodCall(call);
     const name = path?.name ?? method?.method;
@@ -165,17 +323,106 @@ export class PanicAnalysis {
     if (candidates.length === 0) return null;
     if (path) {
       const qualifier = path.qualifier.split('::').pop() ?? '';
-      const typed = qualifier === 'Self' ? caller.implType : qualifier;
-      const matching = candidates.filter((f) => (typed && !['self', 'super', 'crate'].includes(typed) ? f.implType === typed : !f.hasSelf && (!f.implType || !qualifier)));
+      if (/^(std|core|alloc)(::|$)/.test(path.qualifier) || PRIMITIVES.has(qualifier)) return null;
+      // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
+      const typed = qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null;
+      let matching = candidates.filter((f) => (typed ? f.implType === typed : !f.hasSelf && !f.implType));
+      if (!typed && qualifier && !['crate', 'self', 'super'].includes(qualifier)) matching = matching.filter((f) => moduleName(f) === qualifier);
       return matching.length === 1 ? matching[0]! : null;
     }
     const methods = candidates.filter((f) => f.hasSelf);
+    const receiver = unparen(method!.receiver);
+    const type = receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? ctx.types.get(receiver.text) : undefined;
+    if (type) {
+      const typed = methods.filter((f) => f.implType === type);
+      return typed.length === 1 ? typed[0]! : null;
+    }
+    if (STD_METHOD_NAMES.has(name)) return null;
     return methods.length === 1 ? methods[0]! : null;
+  }
+}
+
+const PRIMITIVES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize', 'f32', 'f64', 'bool', 'char', 'str']);
+
+/** The name of the module a function is defined in: its inline `mod`, else its file (`a/mod.rs` → `a`; '' for the crate root). */
+function moduleName(fn: FnInfo): string {
+  for (const a of fn.file.ancestors(fn.node)) if (a.type === 'mod_item') return a.childForFieldName('name')?.text ?? '';
+  const parts = fn.file.path.split(/[\\/]/);
+  const stem = parts[parts.length - 1]!.replace(/\.rs$/, '');
+  if (stem === 'mod') return parts[parts.length - 2] ?? '';
+  return stem === 'lib' || stem === 'main' ? '' : stem;
+}
+
+/**
+ * The call that receives `value` as an argument or as its receiver, looking through parentheses and
+ * `AssertUnwindSafe(..)`: for `catch_unwind(AssertUnwindSafe(|| ..))` and the closure, the
+ * `catch_unwind` call.
+ */
+function handedTo(file: SourceFile, value: Node): Node | null {
+  let cur = value;
+  for (;;) {
+    const p = file.parent(cur);
+    if (!p) return null;
+    if (p.type === 'parenthesized_expression') {
+      cur = p;
+    } else if (p.type === 'arguments') {
+      const call = file.parent(p);
+      if (!call || call.type !== 'call_expression') return null;
+      if (!isUnwindSafeWrapper(call)) return call;
+      cur = call;
+    } else if (p.type === 'field_expression' && p.childForFieldName('value')?.id === cur.id) {
+      const call = file.parent(p);
+      return call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id ? call : null;
+    } else {
+      return null;
+    }
+  }
+}
+
+function isUnwindSafeWrapper(n: Node): boolean {
+  return n.type === 'call_expression' && lastSegment(n.childForFieldName('function')) === 'AssertUnwindSafe';
+}
+
+/** `thread::spawn(|| ..)`, `thread::Builder::new().spawn(|| ..)`, `tokio::spawn(async ..)`, `spawn_blocking(|| ..)`. */
+function spawnsThread(call: Node): boolean {
+  const path = asPathCall(call);
+  if (path) return (path.name === 'spawn' || path.name === 'spawn_blocking') && /(^|::)(thread|tokio|task)$/.test(path.qualifier);
+  const m = asMethodCall(call);
+  return !!m && (m.method === 'spawn' || m.method === 'spawn_blocking') && m.args.length === 1 && /\bBuilder\b|\b(runtime|handle|rt)\b/i.test(m.receiver.text);
+}
+
+/** The type a method call on a value of this declared type resolves against: `&mut Box<Foo>` → `Foo`. */
+function typeName(type: Node): string | null {
+  switch (type.type) {
+    case 'pointer_type':
+      // Raw pointers have no auto-deref: `p.add(1)` is the pointer's own method.
+      return '*';
+    case 'reference_type': {
+      const inner = type.childForFieldName('type');
+      return inner ? typeName(inner) : null;
+    }
+    case 'generic_type': {
+      const base = lastSegment(type.childForFieldName('type')) ?? type.childForFieldName('type')?.text ?? null;
+      const arg = type.childForFieldName('type_arguments')?.namedChild(0);
+      if (base && DEREF_WRAPPERS.has(base) && arg) return typeName(arg);
+      return base;
+    }
+    case 'type_identifier':
+    case 'primitive_type':
+      return type.text;
+    case 'scoped_type_identifier':
+      return type.childForFieldName('name')?.text ?? null;
+    case 'array_type':
+      return '[]';
+    default:
+      return null;
   }
 }
 
 function isNonZeroConstant(n: Node): boolean {
   const u = unparen(n);
+  // `size_of::<T>() as u64`: widening a non-zero constant keeps it non-zero.
+  if (u.type === 'type_cast_expression') return isNonZeroConstant(u.childForFieldName('value')!);
   if (u.type === 'integer_literal' || u.type === 'float_literal') return !/^0+(_|[iu]\d+|usize|isize)*$/.test(u.text.replace(/^0x0+$/, '0'));
   // SCREAMING_CASE constants and `size_of::<T>()` are not zero in practice.
   if (u.type === 'identifier' || u.type === 'scoped_identifier') return /^[A-Z][A-Z0-9_]*$/.test(lastSegment(u) ?? '');
@@ -183,11 +430,29 @@ function isNonZeroConstant(n: Node): boolean {
   return !!c && ['size_of', 'align_of'].includes(c.name);
 }
 
-function looksFloat(n: Node): boolean {
+/** A floating-point expression: its arithmetic never panics. */
+function looksFloat(n: Node, floats: ReadonlySet<string>): boolean {
   const u = unparen(n);
-  if (u.type === 'float_literal') return true;
-  if (u.type === 'type_cast_expression') return /^f(32|64)$/.test(u.childForFieldName('type')?.text ?? '');
-  return false;
+  switch (u.type) {
+    case 'float_literal':
+      return true;
+    case 'integer_literal':
+      return /f(32|64)$/.test(u.text);
+    case 'identifier':
+      return floats.has(u.text);
+    case 'type_cast_expression':
+      return /^f(32|64)$/.test(u.childForFieldName('type')?.text ?? '');
+    case 'unary_expression':
+      return !!u.namedChild(0) && looksFloat(u.namedChild(0)!, floats);
+    case 'binary_expression': {
+      if (!/^[+\-*/%]$/.test(u.childForFieldName('operator')?.text ?? '')) return false;
+      const l = u.childForFieldName('left');
+      const r = u.childForFieldName('right');
+      return (!!l && looksFloat(l, floats)) || (!!r && looksFloat(r, floats));
+    }
+    default:
+      return false;
+  }
 }
 
 function clip(text: string): string {
