@@ -8,6 +8,11 @@ import unboundedBlockOn from './unbounded-block-on.js';
 import cstrUnboundedRead from './cstr-unbounded-read.js';
 import cstringInteriorNul from './cstring-interior-nul.js';
 import cstringDanglingPtr from './cstring-dangling-ptr.js';
+import ffiOwnershipNoFree from './ffi-ownership-no-free.js';
+import headerMissingDecl from './header-missing-decl.js';
+import headerStaleDecl from './header-stale-decl.js';
+import headerSignatureMismatch from './header-signature-mismatch.js';
+import headerStringWithoutLength from './header-string-without-length.js';
 
 export const ALL_RULES: Rule[] = [
   panicAcrossFfi,
@@ -18,6 +23,11 @@ export const ALL_RULES: Rule[] = [
   cstrUnboundedRead,
   cstringInteriorNul,
   cstringDanglingPtr,
+  ffiOwnershipNoFree,
+  headerMissingDecl,
+  headerStaleDecl,
+  headerSignatureMismatch,
+  headerStringWithoutLength,
 ];
 
 export function findRule(id: string): Rule | undefined {

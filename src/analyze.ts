@@ -6,8 +6,11 @@ import type { CrateSettings } from './crate-unit.js';
 import { discover } from './discover.js';
 import { compareFindings, type Finding, type Notification } from './findings.js';
 import { buildCrateModel } from './model/crate.js';
+import { inTestCode, testRanges } from './model/test-code.js';
 import type { Rule } from './rule.js';
 import type { ScanResult } from './scan-result.js';
+import { HeaderFile } from './c/header.js';
+import { isHeader } from './discover.js';
 import { SourceFile } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -18,6 +21,12 @@ export interface ScanOptions {
   config?: AnalyzerConfig;
   rules?: Rule[];
   includeSuppressed?: boolean;
+  /** C headers named on the command line (`--header`), added to every crate they belong to. */
+  headers?: string[];
+  /** Skip C headers altogether (`--no-headers`). */
+  noHeaders?: boolean;
+  /** Also report findings in test code (`tests/`, `benches/`, `#[cfg(test)]`, `#[test]`). */
+  includeTests?: boolean;
 }
 
 /** Native trees are freed only when the event loop turns: yield every few files to keep memory flat. */
@@ -29,9 +38,14 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const { crates, notifications } = await discover(opts.paths, opts.cwd);
   const findings: Finding[] = [];
   let filesScanned = 0;
+  const extraHeaders = (opts.headers ?? []).map((h) => path.resolve(opts.cwd, h));
   for (const unit of crates) {
     const sources: { path: string; text: string }[] = [];
-    for (const file of unit.files) {
+    let files = opts.noHeaders ? unit.files.filter((f) => !isHeader(f)) : unit.files;
+    // A header named with --header belongs to the crate it sits in, or to every crate when it sits in none.
+    const mine = extraHeaders.filter((h) => h.startsWith(unit.root + path.sep) || !crates.some((c) => h.startsWith(c.root + path.sep)));
+    files = [...new Set([...files, ...mine])];
+    for (const file of files) {
       try {
         sources.push({ path: file, text: await fs.readFile(file, 'utf8') });
       } catch (e) {
@@ -67,13 +81,22 @@ export async function analyzeCrate(
   root: string,
   settings: CrateSettings,
   sources: { path: string; text: string }[],
-  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean } = {},
+  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean; includeTests?: boolean } = {},
 ): Promise<CrateAnalysis> {
   const rules = opts.rules ?? ALL_RULES;
   const notifications: Notification[] = [];
   const files: SourceFile[] = [];
+  const headers: HeaderFile[] = [];
   for (const [i, src] of sources.entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    if (isHeader(src.path)) {
+      try {
+        headers.push(new HeaderFile(src.path, src.text));
+      } catch (e) {
+        notifications.push({ level: 'error', file: src.path, message: `could not parse header: ${(e as Error).message}` });
+      }
+      continue;
+    }
     try {
       const file = new SourceFile(src.path, src.text);
       if (file.root.hasError) notifications.push({ level: 'note', file: src.path, message: 'file has syntax errors; findings around them may be incomplete' });
@@ -82,7 +105,7 @@ export async function analyzeCrate(
       notifications.push({ level: 'error', file: src.path, message: `could not parse file: ${(e as Error).message}` });
     }
   }
-  const crate = buildCrateModel(root, settings, files, opts.config ?? DEFAULT_CONFIG);
+  const crate = buildCrateModel(root, settings, files, opts.config ?? DEFAULT_CONFIG, headers);
   const raw: Finding[] = [];
   for (const rule of rules) {
     rule.check({
@@ -101,13 +124,16 @@ export async function analyzeCrate(
   }
   const known = new Set(ALL_RULES.map((r) => r.id));
   const suppressions = new Map(files.map((f) => [f.path, new Suppressions(f, known, (n) => notifications.push(n))]));
+  const tests = new Map(files.map((f) => [f.path, testRanges(f, root)]));
   const findings: Finding[] = [];
   for (const f of raw) {
+    const t = tests.get(f.span.file);
+    if (!opts.includeTests && t && inTestCode(t, f.span.startLine)) continue;
     const d = suppressions.get(f.span.file)?.match(f);
     if (!d) findings.push(f);
     else if (opts.includeSuppressed) findings.push({ ...f, suppression: { kind: d.kind, justification: d.justification } });
   }
-  return { findings, notifications, filesParsed: files.length };
+  return { findings, notifications, filesParsed: files.length + headers.length };
 }
 
 function dedupe(findings: Finding[]): Finding[] {

@@ -29,6 +29,9 @@ interface ScanFlags {
   output?: string;
   failOn: Severity | 'none';
   includeSuppressed?: boolean;
+  includeTests?: boolean;
+  header?: string[];
+  headers?: boolean;
   color?: boolean;
   debug?: boolean;
 }
@@ -51,6 +54,9 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['error', 'warning', 'note', 'none']).default('warning'))
     .option('--include-suppressed', 'also report findings silenced by ffiguard-ignore comments (SARIF marks them suppressed)')
+    .option('--include-tests', 'also report findings in test code (tests/, benches/, #[cfg(test)], #[test])')
+    .option('--header <files...>', 'C headers that declare the crate\'s C API (added to those found under the crate)')
+    .option('--no-headers', 'do not read C headers')
     .option('--no-color', 'never colour text output (colour is used only on a terminal, and never when NO_COLOR is set)')
     .option('--debug', 'print stack traces of internal errors')
     .action(async (paths: string[], flags: ScanFlags) => {
@@ -95,7 +101,17 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
 async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
   const output = flags.output ? path.resolve(io.cwd, flags.output) : undefined;
   if (output) checkWritable(output);
-  const result = await scan({ paths, cwd: io.cwd, includeSuppressed: flags.includeSuppressed });
+  for (const h of flags.header ?? []) {
+    if (!fs.existsSync(path.resolve(io.cwd, h))) throw new UsageError(`no such header: ${h}`);
+  }
+  const result = await scan({
+    paths,
+    cwd: io.cwd,
+    includeSuppressed: flags.includeSuppressed,
+    includeTests: flags.includeTests,
+    headers: flags.header,
+    noHeaders: flags.headers === false,
+  });
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const report = renderReport(flags.format, result, { color, version: VERSION });
   if (output) writeAtomically(output, report);

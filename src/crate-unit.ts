@@ -19,7 +19,7 @@ export interface CrateSettings {
 export interface CrateUnit {
   /** Absolute directory of the crate (or of the loose directory / file's parent). */
   root: string;
-  /** Absolute paths of the `.rs` files to scan, sorted. */
+  /** Absolute paths of the `.rs` files and C headers to scan, sorted. */
   files: string[];
   settings: CrateSettings;
 }

@@ -34,7 +34,7 @@ class Discovery {
     const abs = resolve(cwd, path);
     const stats = statPath(abs, path);
     if (stats.isFile()) {
-      if (!abs.endsWith('.rs')) throw new UsageError(`not a Rust source file: ${path}`);
+      if (!isSourceFile(abs)) throw new UsageError(`not a Rust source file or C header: ${path}`);
       this.found.push({ unit: { root: dirname(abs), files: [abs], settings: this.settingsNear(dirname(abs)) }, loose: true });
       return;
     }
@@ -156,8 +156,17 @@ function findUp(dir: string, name: string): string | undefined {
   }
 }
 
+/** Rust sources, and the C headers that describe a crate's C ABI. */
+export function isSourceFile(name: string): boolean {
+  return /\.(rs|h|hh|hpp|hxx)$/.test(name);
+}
+
+export function isHeader(name: string): boolean {
+  return /\.(h|hh|hpp|hxx)$/.test(name);
+}
+
 interface Tree {
-  /** The `.rs` files, sorted. */
+  /** The `.rs` and header files, sorted. */
   files: string[];
   /** Directories strictly below the root that hold a Cargo.toml, sorted. */
   manifestDirs: string[];
@@ -195,7 +204,7 @@ async function walk(root: string, intoPackages: boolean, ignores: GitIgnores, no
       if (entry.isDirectory()) {
         const cargoTarget = entry.name === 'target' && (hasManifest || existsSync(join(path, 'CACHEDIR.TAG')));
         if (!cargoTarget && entry.name !== 'node_modules' && !ignores.ignored(path, true, top)) subdirs.push(visit(path));
-      } else if (entry.isFile() && entry.name.endsWith('.rs') && !ignores.ignored(path, false, top)) {
+      } else if (entry.isFile() && isSourceFile(entry.name) && !ignores.ignored(path, false, top)) {
         tree.files.push(path);
       }
     }

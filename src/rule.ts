@@ -3,9 +3,9 @@
  * declared with `defineRule`. The documentation is written once and rendered everywhere
  * (`ffiguard explain`, SARIF `help`, the README rule table).
  */
-import type { Finding, RelatedLocation, Severity } from './findings.js';
+import type { Finding, RelatedLocation, Severity, Span } from './findings.js';
 import type { CrateModel } from './model/crate.js';
-import type { Node, SourceFile } from './source.js';
+import type { Node } from './source.js';
 
 export interface RuleDocs {
   /** What the rule flags, one short paragraph. */
@@ -23,8 +23,13 @@ export interface RuleDocs {
   cwe: string[];
 }
 
+/** A parsed file a finding can point into: a Rust `SourceFile` or a C `HeaderFile`. */
+export interface Locatable {
+  span(node: Node, endNode?: Node): Span;
+}
+
 export interface FindingInput {
-  file: SourceFile;
+  file: Locatable;
   node: Node;
   /** End of the span, when it is not `node`'s end. */
   endNode?: Node;
@@ -32,7 +37,7 @@ export interface FindingInput {
   help?: string;
   /** Overrides the rule's default severity (e.g. `lock-unwrap` inside an FFI function). */
   severity?: Severity;
-  related?: { file: SourceFile; node: Node; message: string }[];
+  related?: { file: Locatable; node: Node; message: string }[];
 }
 
 export interface RuleContext {

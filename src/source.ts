@@ -105,11 +105,10 @@ export class SourceFile {
 
   /** The parent, crossing from a re-parsed macro argument back to its invocation. */
   parent(node: Node): Node | null {
+    // The root of a re-parsed argument list (a `source_file` holding its statements) is a real step:
+    // analyses that look at earlier statements of a block look at it like at a block.
     const p = node.parent;
-    if (p) {
-      if (p.type === 'source_file' && p.parent === null && p.tree !== this.tree) return this.hosts.get(p.tree) ?? null;
-      return p;
-    }
+    if (p) return p;
     return node.tree === this.tree ? null : (this.hosts.get(node.tree) ?? null);
   }
 

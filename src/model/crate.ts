@@ -2,13 +2,15 @@
  * What the rules ask about one crate, built once per scan: its files, functions, macros, guards and
  * build settings. Rules query this model instead of re-walking syntax that another part understood.
  */
+import type { HeaderFile } from '../c/header.js';
+import type { AliasMap } from '../c/rust-types.js';
 import type { AnalyzerConfig } from '../config.js';
 import type { CrateSettings } from '../crate-unit.js';
 import type { Node, SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
 import { collectMacro, type MacroDef } from './macros.js';
-import { computeExports } from './visibility.js';
+import { buildModuleTree, type ModuleTree } from './visibility.js';
 
 export interface CrateModel {
   root: string;
@@ -22,14 +24,26 @@ export interface CrateModel {
   macros: Map<string, MacroDef>;
   guards: Guards;
   config: AnalyzerConfig;
+  /** C headers that describe the crate's C ABI. */
+  headers: HeaderFile[];
+  /** Exported FFI functions by the symbol C links against (`export_name` or the fn name). */
+  exportsBySymbol: Map<string, FnInfo>;
+  /** Functions the crate imports from C (`extern "C" { fn f(); }`), by name. */
+  imports: Map<string, { file: SourceFile; node: Node }>;
+  /** `type Alias = Target;` items, by name. */
+  typeAliases: AliasMap;
   /** Is this function reachable from outside the crate (clippy's "exported")? */
   isExported(fn: FnInfo): boolean;
+  /** The crate's modules: exports, and the attributes (`#[doc(hidden)]`, lint levels) that enclose an item across files. */
+  modules: ModuleTree;
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
 }
 
-export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig): CrateModel {
+export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig, headers: HeaderFile[] = []): CrateModel {
   const functions: FnInfo[] = [];
+  const imports = new Map<string, { file: SourceFile; node: Node }>();
+  const typeAliases: AliasMap = new Map();
   const macros = new Map<string, MacroDef>();
   const aliases: UseAlias[] = [];
   for (const file of files) {
@@ -41,6 +55,16 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         const m = collectMacro(file, n);
         if (m && !macros.has(m.name)) macros.set(m.name, m);
         return false;
+      } else if (n.type === 'foreign_mod_item') {
+        for (const sig of n.descendantsOfType('function_signature_item')) {
+          const name = sig.childForFieldName('name');
+          if (name) imports.set(name.text, { file, node: sig });
+        }
+        return false;
+      } else if (n.type === 'type_item') {
+        const name = n.childForFieldName('name')?.text;
+        const target = n.childForFieldName('type');
+        if (name && target && !n.childForFieldName('type_parameters')) typeAliases.set(name, target);
       } else if (n.type === 'use_declaration') {
         aliases.push(...collectAliases(file, n));
         return false;
@@ -55,8 +79,15 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     else functionsByName.set(fn.name, [fn]);
   }
   const ffiFunctions = functions.filter((f) => f.body && isFfiFunction(f));
+  const exportsBySymbol = new Map<string, FnInfo>();
+  for (const fn of ffiFunctions) {
+    if (!fn.exported) continue;
+    const exportName = fn.attributes.find((a) => a.name === 'export_name');
+    const symbol = exportName ? exportName.args.replace(/^\s*=?\s*"|"\s*$/g, '') : fn.name;
+    if (!exportsBySymbol.has(symbol)) exportsBySymbol.set(symbol, fn);
+  }
   const guards = findGuards(functions, [...macros.values()], aliases, config);
-  const exported = computeExports(files, settings);
+  const modules = buildModuleTree(files, settings);
   const byFile = new Map<SourceFile, FnInfo[]>();
   for (const fn of ffiFunctions) {
     const list = byFile.get(fn.file);
@@ -74,7 +105,12 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     macros,
     guards,
     config,
-    isExported: (fn) => exported(fn),
+    headers,
+    exportsBySymbol,
+    imports,
+    typeAliases,
+    isExported: (fn) => modules.isExported(fn),
+    modules,
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
       let best: FnInfo | undefined;

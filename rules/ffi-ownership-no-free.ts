@@ -1,0 +1,120 @@
+import type { FnInfo } from '../src/model/functions.js';
+import { defineRule } from '../src/rule.js';
+import type { Node } from '../src/source.js';
+import { asMethodCall, asPathCall, lastOf } from '../src/syntax.js';
+
+/** Owners whose `into_raw` hands memory to C, and what takes it back. */
+const OWNERS = new Set(['Box', 'CString', 'Arc', 'Rc', 'String', 'Vec']);
+const RELEASES = new Set(['from_raw', 'from_raw_parts', 'decrement_strong_count']);
+
+export default defineRule({
+  id: 'ffi-ownership-no-free',
+  language: 'rust',
+  severity: 'warning',
+  summary: 'An exported function hands Rust-allocated memory to C, and nothing exported frees it',
+  precision: 'medium',
+  docs: {
+    what:
+      'Flags an exported FFI function that returns memory with `Box::into_raw`, `CString::into_raw`, `Arc::into_raw`, ' +
+      '`Box::leak` or a forgotten `Vec`, when the crate exports no function that takes a pointer of that type back and ' +
+      'releases it (`Box::from_raw`, `CString::from_raw`, `Arc::from_raw`, `Vec::from_raw_parts`, `drop`).',
+    why:
+      'Memory allocated by Rust must be freed by Rust (the allocators differ, and `free()` on a Rust pointer is undefined ' +
+      'behaviour). Without an exported release function, every object the C side receives leaks, and callers are ' +
+      'tempted to call `free()` on it.',
+    useInstead: 'Export a matching release function, e.g. `#[no_mangle] pub unsafe extern "C" fn thing_free(p: *mut Thing) { if !p.is_null() { drop(Box::from_raw(p)); } }`, and document it next to the allocating function.',
+    example: {
+      bad: `#[no_mangle]
+pub extern "C" fn parser_new() -> *mut Parser {
+    Box::into_raw(Box::new(Parser::default()))
+}`,
+      good: `#[no_mangle]
+pub extern "C" fn parser_new() -> *mut Parser {
+    Box::into_raw(Box::new(Parser::default()))
+}
+
+/// # Safety
+/// \`p\` must come from \`parser_new\` (or be NULL) and is invalid afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn parser_free(p: *mut Parser) {
+    if !p.is_null() {
+        drop(Box::from_raw(p));
+    }
+}`,
+    },
+    notes: ['A release function matches when it is exported, takes a raw pointer to the same type, and calls a `from_raw`-style function. Pointers to `c_char` match `CString::into_raw` and `CString::from_raw`.'],
+    references: [
+      { title: 'std::boxed::Box::into_raw', url: 'https://doc.rust-lang.org/std/boxed/struct.Box.html#method.into_raw' },
+      { title: 'std::ffi::CString::into_raw', url: 'https://doc.rust-lang.org/std/ffi/struct.CString.html#method.into_raw' },
+    ],
+    cwe: ['CWE-401', 'CWE-762'],
+  },
+  check({ crate, report }) {
+    const exported = [...crate.exportsBySymbol.values()];
+    const releasers = exported.filter((fn) => releases(fn));
+    for (const fn of exported) {
+      const pointee = returnedPointee(fn);
+      if (!pointee) continue;
+      const handoff = findHandoff(fn);
+      if (!handoff) continue;
+      if (releasers.some((r) => r !== fn && r.params.some((p) => p.isRawPointer && pointeeName(p.type) === pointee))) continue;
+      report({
+        file: fn.file,
+        node: fn.nameNode,
+        message: `\`${fn.name}\` hands a \`*mut ${pointee}\` to C (\`${handoff.what}\`), but the crate exports no function that takes it back and frees it`,
+        help: `export \`${suggestName(fn.name)}(p: *mut ${pointee})\` that calls \`${handoff.release}(p)\`, and document it as the way to free the result`,
+        related: [{ file: fn.file, node: handoff.node, message: 'ownership leaves Rust here' }],
+      });
+    }
+  },
+});
+
+function returnedPointee(fn: FnInfo): string | null {
+  const ret = fn.node.childForFieldName('return_type');
+  return ret?.type === 'pointer_type' ? pointeeName(ret) : null;
+}
+
+/** `*mut Foo` → `Foo`, `*const c_char` → `c_char`, `*mut std::os::raw::c_char` → `c_char`. */
+function pointeeName(type: Node): string | null {
+  if (type.type !== 'pointer_type') return null;
+  const inner = type.childForFieldName('type');
+  if (!inner) return null;
+  if (inner.type === 'generic_type') return inner.childForFieldName('type')?.text.split('::').pop() ?? null;
+  return inner.text.replace(/\s+/g, '').split('::').pop() ?? null;
+}
+
+function findHandoff(fn: FnInfo): { node: Node; what: string; release: string } | null {
+  let found: { node: Node; what: string; release: string } | null = null;
+  fn.file.walkBody(fn.body!, (n) => {
+    if (found) return false;
+    const c = asPathCall(n);
+    if (c && OWNERS.has(lastOf(c.qualifier)) && (c.name === 'into_raw' || c.name === 'leak')) {
+      const owner = lastOf(c.qualifier);
+      found = { node: n, what: `${owner}::${c.name}`, release: owner === 'Box' || c.name === 'leak' ? 'Box::from_raw' : `${owner}::from_raw` };
+    }
+    const m = asMethodCall(n);
+    if (m && m.method === 'into_raw' && m.args.length === 0) {
+      const owner = /CString|CStr|c_str|cstr/i.test(m.receiver.text) ? 'CString' : 'Box';
+      found = { node: n, what: `.into_raw()`, release: `${owner}::from_raw` };
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/** Does the function give memory back to Rust: `Box::from_raw(p)`, `CString::from_raw`, `Vec::from_raw_parts`, `Arc::decrement_strong_count`? */
+function releases(fn: FnInfo): boolean {
+  if (!fn.params.some((p) => p.isRawPointer)) return false;
+  let found = false;
+  fn.file.walkBody(fn.body!, (n) => {
+    if (found) return false;
+    const c = asPathCall(n);
+    if (c && RELEASES.has(c.name) && (OWNERS.has(lastOf(c.qualifier)) || lastOf(c.qualifier) === 'CString')) found = true;
+    return undefined;
+  });
+  return found;
+}
+
+function suggestName(name: string): string {
+  return name.replace(/_(new|create|alloc|open|build|make|clone|dup|init)$/, '') + '_free';
+}

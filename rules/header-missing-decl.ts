@@ -1,0 +1,49 @@
+import { abiHeaders, declarations } from '../src/c/abi-headers.js';
+import { cPrototype, rustSignature } from '../src/c/signature.js';
+import { defineRule } from '../src/rule.js';
+
+export default defineRule({
+  id: 'header-missing-decl',
+  language: 'c',
+  severity: 'warning',
+  summary: 'An exported Rust FFI function is declared in no C header',
+  precision: 'high',
+  docs: {
+    what:
+      'Flags a Rust function exported with `#[no_mangle]`, `#[unsafe(no_mangle)]` or `#[export_name]` that none of the ' +
+      'crate\'s C headers declares. Only crates that ship a header are checked: a header counts as the crate\'s when it ' +
+      'declares at least one of its exports.',
+    why:
+      'C callers can only call what the header declares. A missing prototype means the function is unusable from C, or ' +
+      'that callers declare it themselves by hand (or, in old C, call it with no prototype at all), and those private ' +
+      'declarations silently drift from the Rust signature.',
+    useInstead: 'Add the prototype to the header, or regenerate the header (e.g. with cbindgen) after changing the Rust exports.',
+    example: {
+      bad: `// src/lib.rs
+#[no_mangle]
+pub extern "C" fn kv_len(store: *const Store) -> usize { .. }
+
+// include/kv.h: no kv_len`,
+      good: `// include/kv.h
+size_t kv_len(const Store *store);`,
+    },
+    notes: ['The help line spells the prototype in C from the Rust signature; check the type names against your header\'s conventions.'],
+    references: [{ title: 'cbindgen', url: 'https://github.com/mozilla/cbindgen' }],
+    cwe: ['CWE-628'],
+  },
+  check({ crate, report }) {
+    const headers = abiHeaders(crate);
+    if (headers.length === 0) return;
+    const declared = declarations(crate);
+    const where = headers.length === 1 ? headers[0]!.path.split(/[\\/]/).pop()! : `${headers.length} headers`;
+    for (const [symbol, fn] of crate.exportsBySymbol) {
+      if (declared.has(symbol)) continue;
+      report({
+        file: fn.file,
+        node: fn.nameNode,
+        message: `\`${symbol}\` is exported to C but not declared in ${where}`,
+        help: `declare it in the header: \`${cPrototype(symbol, rustSignature(fn, crate))}\``,
+      });
+    }
+  },
+});

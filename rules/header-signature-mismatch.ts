@@ -1,0 +1,94 @@
+import { declarations } from '../src/c/abi-headers.js';
+import { rustSignature } from '../src/c/signature.js';
+import { compareTypes } from '../src/c/types.js';
+import { defineRule } from '../src/rule.js';
+
+export default defineRule({
+  id: 'header-signature-mismatch',
+  language: 'c',
+  severity: 'error',
+  summary: 'A C prototype disagrees with the Rust function it declares',
+  precision: 'high',
+  securitySeverity: '7.0',
+  docs: {
+    what:
+      'Compares each exported Rust FFI function with its prototype in the crate\'s C header: the number of parameters, ' +
+      'and each parameter and return type by ABI (size, integer or float, signedness, pointer constness, struct and enum ' +
+      'names through typedefs, function pointers). Different sizes or kinds are errors; signedness, pointee constness ' +
+      'and platform-dependent sizes (`long`, pointer-sized vs fixed) are warnings; types ffiguard cannot map are notes.',
+    why:
+      'The C compiler trusts the header and the Rust compiler trusts the Rust signature; nothing checks that they agree. ' +
+      'A parameter too many or of the wrong size shifts every later argument, a 32-bit `int` read as a 64-bit `i64` picks ' +
+      'up garbage in the upper half, a `const` pointer that Rust writes through breaks the caller\'s assumptions. The ' +
+      'result is memory corruption that no test of either side alone can see.',
+    useInstead: 'Make the prototype match the Rust signature (or regenerate the header with cbindgen).',
+    example: {
+      bad: `// src/lib.rs
+#[no_mangle]
+pub extern "C" fn kv_count(store: *const Store, out: *mut u64) -> i32 { .. }
+
+// include/kv.h
+int kv_count(const kv_store_t *store, uint32_t *out);`,
+      good: `// include/kv.h
+int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
+    },
+    notes: [
+      'Type mapping: `i8`..`u64` ↔ `int8_t`..`uint64_t`, `c_int` ↔ `int`, `usize` ↔ `size_t`/`uintptr_t`, `isize` ↔ `ptrdiff_t`/`intptr_t`/`ssize_t`, `f32`/`f64` ↔ `float`/`double`, `bool` ↔ `bool`/`_Bool`, `*const T` ↔ `const T *`, `*mut T`, `&mut T`, `NonNull<T>`, `Box<T>` ↔ `T *`, `&T` ↔ `const T *`, `Option<&T>` and `Option<extern "C" fn(..)>` ↔ nullable pointers, `()` ↔ `void`.',
+      'Structs and enums are matched by name through typedefs (`typedef struct Store kv_store_t;`) and cbindgen\'s prefixes. Two different names behind a pointer are ABI-compatible and are not reported.',
+    ],
+    references: [
+      { title: 'The Rustonomicon: FFI', url: 'https://doc.rust-lang.org/nomicon/ffi.html' },
+      { title: 'std::ffi type aliases (c_int, c_long, ...)', url: 'https://doc.rust-lang.org/std/ffi/index.html' },
+    ],
+    cwe: ['CWE-686', 'CWE-843'],
+  },
+  check({ crate, report }) {
+    const declared = declarations(crate);
+    for (const [symbol, rustFn] of crate.exportsBySymbol) {
+      const decl = declared.get(symbol);
+      if (!decl) continue;
+      const { header, fn: cFn } = decl;
+      const sig = rustSignature(rustFn, crate);
+      const rustAt = { file: rustFn.file, node: rustFn.nameNode, message: `\`${symbol}\` is defined here` };
+      if (cFn.variadic) {
+        report({ file: header, node: cFn.nameNode, message: `\`${symbol}\` is variadic (\`...\`) in C but not in Rust`, help: 'remove `...` from the prototype', related: [rustAt] });
+        continue;
+      }
+      if (sig.params.length !== cFn.params.length) {
+        report({
+          file: header,
+          node: cFn.nameNode,
+          message: `\`${symbol}\` takes ${sig.params.length} parameter${sig.params.length === 1 ? '' : 's'} in Rust but ${cFn.params.length} in this prototype`,
+          help: 'make the prototype\'s parameter list match the Rust function',
+          related: [rustAt],
+        });
+        continue;
+      }
+      sig.params.forEach((p, i) => {
+        const c = cFn.params[i]!;
+        const d = compareTypes(p.type, c.type);
+        if (!d) return;
+        const name = c.name ?? p.name ?? `#${i + 1}`;
+        report({
+          file: header,
+          node: c.node,
+          severity: d.severity,
+          message: `parameter \`${name}\` of \`${symbol}\`: ${d.message}`,
+          help: d.severity === 'note' ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)' : `declare it to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
+          related: [{ file: rustFn.file, node: p.node, message: 'the Rust parameter' }],
+        });
+      });
+      const d = compareTypes(sig.ret, cFn.ret, 'out');
+      if (d) {
+        report({
+          file: header,
+          node: cFn.nameNode,
+          severity: d.severity,
+          message: `return type of \`${symbol}\`: ${d.message}`,
+          help: d.severity === 'note' ? 'check the return type by hand' : `declare the return type to match the Rust \`${sig.ret.text}\``,
+          related: [{ file: rustFn.file, node: sig.retNode ?? rustFn.nameNode, message: 'the Rust return type' }],
+        });
+      }
+    }
+  },
+});

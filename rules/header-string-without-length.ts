@@ -1,0 +1,55 @@
+import { abiHeaders } from '../src/c/abi-headers.js';
+import type { CParam } from '../src/c/header.js';
+import { defineRule } from '../src/rule.js';
+
+const LENGTH_NAME = /(^|_)(len|length|size|sz|n|count|cnt|nbytes|bytes|bytelen)$|^n[_A-Z]|Len(gth)?$|Size$/;
+
+export default defineRule({
+  id: 'header-string-without-length',
+  language: 'c',
+  severity: 'note',
+  summary: 'A C prototype passes a `char *` string with no length parameter',
+  precision: 'medium',
+  docs: {
+    what:
+      'Flags a `const char *` or `char *` parameter in the crate\'s C header that is not followed by a length parameter (an ' +
+      'integer named like `len`, `size`, `n`, `*_len`): the API assumes NUL-terminated strings.',
+    why:
+      'A NUL-terminated API cannot carry strings with interior NUL bytes, makes every call scan for the terminator, and ' +
+      'reads past the buffer when a caller (Go, Rust, Python bytes, a fixed-size field) passes one without a terminator. ' +
+      'Audits of FFI crates keep recommending the fix: C strings with explicit lengths that tolerate interior NUL bytes.',
+    useInstead: 'Pass strings as (pointer, length) pairs: `const char *key, size_t key_len`, and read exactly that many bytes on the Rust side.',
+    example: {
+      bad: 'int kv_put(kv_store_t *store, const char *key, const char *value);',
+      good: 'int kv_put(kv_store_t *store, const char *key, size_t key_len, const char *value, size_t value_len);',
+    },
+    notes: ['Only the crate\'s own headers are checked (those that declare one of its exports). Pointers to pointers (`char **out`) are out-parameters and not reported.'],
+    references: [{ title: 'CWE-170: Improper Null Termination', url: 'https://cwe.mitre.org/data/definitions/170.html' }],
+    cwe: ['CWE-170'],
+  },
+  check({ crate, report }) {
+    for (const header of abiHeaders(crate)) {
+      for (const fn of header.functions) {
+        if (fn.isStatic) continue;
+        fn.params.forEach((p, i) => {
+          if (!isCharPointer(p) || isLength(fn.params[i + 1])) return;
+          const name = p.name ?? `#${i + 1}`;
+          report({
+            file: header,
+            node: p.node,
+            message: `\`${p.node.text.replace(/\s+/g, ' ')}\` of \`${fn.name}\` has no length parameter after it: the API assumes a NUL-terminated string`,
+            help: `add a \`size_t ${name}_len\` parameter after \`${name}\` and read exactly that many bytes in Rust`,
+          });
+        });
+      }
+    }
+  },
+});
+
+function isCharPointer(p: CParam): boolean {
+  return p.type.kind === 'pointer' && p.type.to.kind === 'scalar' && p.type.to.scalar === 'char';
+}
+
+function isLength(p: CParam | undefined): boolean {
+  return !!p && p.type.kind === 'scalar' && !['f32', 'f64', 'bool', 'char'].includes(p.type.scalar) && !!p.name && LENGTH_NAME.test(p.name);
+}

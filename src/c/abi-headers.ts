@@ -1,0 +1,20 @@
+/**
+ * Which scanned headers describe this crate's C ABI: those that declare at least one function the
+ * crate exports. A vendored C library's header under the crate declares none of them, and judging
+ * it against the crate would only produce noise.
+ */
+import type { CrateModel } from '../model/crate.js';
+import type { CFunction, HeaderFile } from './header.js';
+
+export function abiHeaders(crate: CrateModel): HeaderFile[] {
+  return crate.headers.filter((h) => h.functions.some((f) => crate.exportsBySymbol.has(f.name)));
+}
+
+/** Every prototype of the crate's ABI headers, by name (first declaration wins). */
+export function declarations(crate: CrateModel): Map<string, { header: HeaderFile; fn: CFunction }> {
+  const out = new Map<string, { header: HeaderFile; fn: CFunction }>();
+  for (const header of abiHeaders(crate)) {
+    for (const fn of header.functions) if (!fn.isStatic && !out.has(fn.name)) out.set(fn.name, { header, fn });
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * Text fixes that let tree-sitter-c parse real headers. Each replaces characters with spaces of the
+ * same length (newlines kept), so every line and column still matches the file:
+ * - the C++ guard `#ifdef __cplusplus / extern "C" { / #endif` and its closing `}`;
+ * - export and attribute macros (`FOO_API`, `FOO_DEPRECATED`, `CALLBACK`) in front of or after a
+ *   prototype, which tree-sitter-c cannot know are macros.
+ */
+
+const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
+
+export function neutraliseHeader(text: string): string {
+  let out = blankCplusplusBlocks(text);
+  out = blankBareExternC(out);
+  out = blankExportMacros(out);
+  return out;
+}
+
+/** `#ifdef __cplusplus` ... `#endif` (and `#if defined(__cplusplus)`) hold only C++ linkage lines. */
+function blankCplusplusBlocks(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*#\s*(ifdef\s+__cplusplus|if\s+defined\s*\(?\s*__cplusplus\s*\)?)\s*(\/\/.*|\/\*.*\*\/)?\s*$/.test(lines[i]!)) continue;
+    let j = i + 1;
+    let depth = 0;
+    for (; j < lines.length; j++) {
+      const l = lines[j]!;
+      if (/^\s*#\s*if/.test(l)) depth++;
+      else if (/^\s*#\s*endif/.test(l)) {
+        if (depth === 0) break;
+        depth--;
+      }
+    }
+    if (j >= lines.length) continue;
+    const body = lines.slice(i + 1, j);
+    // Only guards that hold linkage lines (`extern "C" {`, `}`), never real declarations.
+    if (!body.every((l) => /^\s*(extern\s+"C"\s*\{?|\{|\}|\/\/.*|\/\*.*\*\/)?\s*$/.test(l))) continue;
+    for (let k = i; k <= j; k++) lines[k] = blank(lines[k]!);
+    i = j;
+  }
+  return lines.join('\n');
+}
+
+/** `extern "C" {` ... `}` without a preprocessor guard (C++-only headers). */
+function blankBareExternC(text: string): string {
+  const re = /extern\s+"C"\s*\{/g;
+  let out = text;
+  for (let m = re.exec(out); m; m = re.exec(out)) {
+    const open = m.index + m[0].length;
+    const close = matchingBrace(out, open);
+    out = out.slice(0, m.index) + blank(m[0]) + out.slice(open);
+    if (close >= 0) out = out.slice(0, close) + ' ' + out.slice(close + 1);
+  }
+  return out;
+}
+
+/** Index of the `}` closing a block whose `{` ends just before `from`, skipping comments and strings. */
+function matchingBrace(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '/' && text[i + 1] === '/') i = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i);
+    else if (c === '/' && text[i + 1] === '*') i = text.indexOf('*/', i + 2) < 0 ? text.length : text.indexOf('*/', i + 2) + 1;
+    else if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Macros used as decorations: names `#define`d to nothing or to attributes (`__attribute__`,
+ * `__declspec`, `extern`, visibility), plus SCREAMING_CASE words that stand where no C syntax can
+ * (before a declaration's type, or between a prototype's `)` and `;`).
+ */
+function blankExportMacros(text: string): string {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]*(.*)$/gm)) {
+    const body = m[2]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+    if (body === '' || /^(__attribute__|__declspec|extern\b|static\b|inline\b|__inline|_Pragma|\[\[)/.test(body) || /^[A-Z][A-Z0-9_]*(\([^)]*\))?$/.test(body)) names.add(m[1]!);
+  }
+  let out = text;
+  const code = out.split('\n');
+  for (let i = 0; i < code.length; i++) {
+    let line = code[i]!;
+    if (/^\s*#/.test(line)) continue;
+    // Known decoration macros, with or without arguments: `FOO_API`, `FOO_DEPRECATED("use bar")`.
+    for (const name of names) {
+      if (!line.includes(name)) continue;
+      line = line.replace(new RegExp(`\\b${name}\\b(\\s*\\([^()]*\\))?`, 'g'), (s) => blank(s));
+    }
+    // Unknown SCREAMING_CASE words before a type at the start of a declaration.
+    line = line.replace(/^(\s*)((?:[A-Z][A-Z0-9]*_[A-Z0-9_]*\s+)+)(?=(?:const\s+|struct\s+|enum\s+|unsigned\s+|signed\s+)?[A-Za-z_]\w*[\s*]+\**\s*[A-Za-z_]\w*\s*\()/, (_m, pre: string, macros: string) => pre + blank(macros));
+    // Unknown SCREAMING_CASE words after the parameter list: `void f(void) FOO_DEPRECATED;`
+    line = line.replace(/\)(\s+[A-Z][A-Z0-9]*_[A-Z0-9_]*(?:\s*\([^()]*\))?)+\s*;/, (s) => s.replace(/[A-Z][A-Z0-9]*_[A-Z0-9_]*(\s*\([^()]*\))?/g, (x) => blank(x)));
+    code[i] = line;
+  }
+  out = code.join('\n');
+  return out;
+}

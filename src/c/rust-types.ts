@@ -1,0 +1,62 @@
+/** Rust types of FFI signatures mapped to the shared C ABI description (see types.ts). */
+import type { Node } from '../source.js';
+import { RUST_SCALARS, type CType } from './types.js';
+
+/** `type Alias = Target;` of the crate, by name. */
+export type AliasMap = Map<string, Node>;
+
+export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType {
+  if (!node) return { kind: 'void', text: '()' };
+  const text = node.text.replace(/\s+/g, ' ');
+  switch (node.type) {
+    case 'unit_type':
+    case 'never_type':
+      return { kind: 'void', text };
+    case 'primitive_type': {
+      if (node.text === 'char') return { kind: 'scalar', scalar: 'u32', text };
+      const s = RUST_SCALARS[node.text];
+      return s ? { kind: 'scalar', scalar: s, text } : { kind: 'unknown', text };
+    }
+    case 'type_identifier':
+    case 'scoped_type_identifier': {
+      const name = node.type === 'scoped_type_identifier' ? (node.childForFieldName('name')?.text ?? text) : node.text;
+      if (name === 'c_void') return { kind: 'void', text };
+      const s = RUST_SCALARS[name];
+      if (s) return { kind: 'scalar', scalar: s, text };
+      const alias = aliases.get(name);
+      if (alias && depth < 8) return { ...rustType(alias, aliases, depth + 1), text };
+      return { kind: 'named', names: [name], text };
+    }
+    case 'pointer_type': {
+      const isConst = node.children.some((c) => c.type === 'const');
+      return { kind: 'pointer', to: rustType(node.childForFieldName('type'), aliases, depth), const: isConst, text };
+    }
+    case 'reference_type': {
+      const isMut = node.namedChildren.some((c) => c.type === 'mutable_specifier');
+      return { kind: 'pointer', to: rustType(node.childForFieldName('type'), aliases, depth), const: !isMut, text };
+    }
+    case 'generic_type': {
+      const outer = node.childForFieldName('type');
+      const name = outer?.type === 'scoped_type_identifier' ? outer.childForFieldName('name')?.text : outer?.text;
+      const arg = node.childForFieldName('type_arguments')?.namedChildren[0] ?? null;
+      if (!arg) return { kind: 'unknown', text };
+      if (name === 'NonNull' || name === 'Box') return { kind: 'pointer', to: rustType(arg, aliases, depth), const: false, text };
+      if (name === 'Option') {
+        // `Option<&T>`, `Option<NonNull<T>>`, `Option<Box<T>>`, `Option<extern "C" fn(..)>` are nullable pointers.
+        const inner = rustType(arg, aliases, depth);
+        return inner.kind === 'pointer' || inner.kind === 'fn' ? { ...inner, text } : { kind: 'unknown', text };
+      }
+      if (name === 'ManuallyDrop' || name === 'MaybeUninit') return { ...rustType(arg, aliases, depth), text };
+      return { kind: 'unknown', text };
+    }
+    case 'function_type': {
+      const params = (node.childForFieldName('parameters')?.namedChildren ?? [])
+        .filter((p) => p.type !== 'variadic_parameter' && p.type !== 'line_comment' && p.type !== 'block_comment')
+        .map((p) => rustType(p.type === 'parameter' ? p.childForFieldName('type') : p, aliases, depth));
+      const variadic = (node.childForFieldName('parameters')?.namedChildren ?? []).some((p) => p.type === 'variadic_parameter');
+      return { kind: 'fn', ret: rustType(node.childForFieldName('return_type'), aliases, depth), params, variadic, text };
+    }
+    default:
+      return { kind: 'unknown', text };
+  }
+}

@@ -1,0 +1,56 @@
+/** A Rust FFI function's signature in the shared C ABI description, and as a C prototype. */
+import type { CrateModel } from '../model/crate.js';
+import type { FnInfo } from '../model/functions.js';
+import type { Node } from '../source.js';
+import { rustType } from './rust-types.js';
+import type { CType, Scalar } from './types.js';
+
+export interface RustSignature {
+  params: { name: string | null; type: CType; node: Node }[];
+  ret: CType;
+  retNode: Node | null;
+}
+
+export function rustSignature(fn: FnInfo, crate: CrateModel): RustSignature {
+  const params = (fn.node.childForFieldName('parameters')?.namedChildren ?? [])
+    .filter((p) => p.type === 'parameter')
+    .map((p) => {
+      const pat = p.childForFieldName('pattern');
+      return { name: pat?.type === 'identifier' ? pat.text : null, type: rustType(p.childForFieldName('type'), crate.typeAliases), node: p };
+    });
+  const retNode = fn.node.childForFieldName('return_type');
+  return { params, ret: rustType(retNode, crate.typeAliases), retNode };
+}
+
+const C_SPELLING: Record<Scalar, string> = {
+  i8: 'int8_t', u8: 'uint8_t', i16: 'int16_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t', i64: 'int64_t', u64: 'uint64_t',
+  char: 'char', long: 'long', ulong: 'unsigned long', size: 'size_t', ssize: 'ptrdiff_t', f32: 'float', f64: 'double', bool: 'bool',
+};
+
+/** How a C header would spell this type (`const char *`, `struct Store *`). */
+export function cSpelling(t: CType): string {
+  switch (t.kind) {
+    case 'void':
+      return 'void';
+    case 'scalar':
+      return C_SPELLING[t.scalar];
+    case 'named':
+      return t.names[0]!;
+    case 'pointer':
+      return `${t.const ? 'const ' : ''}${cSpelling(t.to)} *`.replace('* *', '**');
+    case 'fn':
+      return `${cSpelling(t.ret)} (*)(${t.params.map(cSpelling).join(', ') || 'void'})`;
+    default:
+      return `/* ${t.text} */`;
+  }
+}
+
+export function cPrototype(symbol: string, sig: RustSignature): string {
+  const param = (p: RustSignature['params'][number]): string => {
+    const spelled = cSpelling(p.type);
+    if (p.type.kind === 'fn') return spelled.replace('(*)', `(*${p.name ?? ''})`);
+    return `${spelled}${spelled.endsWith('*') ? '' : ' '}${p.name ?? ''}`.trim();
+  };
+  const ret = cSpelling(sig.ret);
+  return `${ret}${ret.endsWith('*') ? '' : ' '}${symbol}(${sig.params.map(param).join(', ') || 'void'});`;
+}
