@@ -1,22 +1,27 @@
 /**
  * In-source suppressions: `// ffiguard-ignore: rule-id[, rule-id] -- reason` at the end of the flagged
- * line, on the line before it, or before an item (then it covers the whole item), and
- * `#[allow(clippy::missing_safety_doc)]` on an item or a module around it, which also silences
- * `missing-safety-doc` (so code already annotated for clippy needs nothing more).
+ * line, on the line before it, or before an item or statement (then it covers all of it, attributes and
+ * doc comments may sit in between), and `#[allow(clippy::missing_safety_doc)]` (or `expect`, also under
+ * `cfg_attr`) on an item or a module around it, which also silences `missing-safety-doc` (so code already
+ * annotated for clippy needs nothing more).
  */
 import type { Finding, Notification } from './findings.js';
-import { leadingTrivia, readAttribute } from './model/attributes.js';
+import { innerAttributes, leadingAttributes, leadingTrivia, lintLevel } from './model/attributes.js';
 import type { Node, SourceFile } from './source.js';
 
 interface Directive {
   rules: Set<string>;
+  /** 1-based, inclusive. */
   startLine: number;
   endLine: number;
   kind: 'comment' | 'attribute';
   justification: string;
 }
 
-const IGNORE = /\/\/\s*ffiguard-ignore\s*:\s*([\w\s,-]*?)\s*(?:--\s*(.*?))?\s*$/;
+/** A plain `//` comment (not `///` or `//!` documentation) that starts with the keyword. */
+const IGNORE = /^\/\/\s*ffiguard-ignore\b/;
+const FORM = '`// ffiguard-ignore: rule-id[, rule-id] -- reason`';
+const RULE_ID = /^[a-z][a-z0-9-]*$/;
 /** Clippy lints that mean the same thing as one of our rules. */
 const CLIPPY_EQUIVALENTS: Record<string, string> = { 'clippy::missing_safety_doc': 'missing-safety-doc' };
 /** A comment before a statement covers the whole statement, however many lines it spans. */
@@ -29,40 +34,41 @@ export class Suppressions {
   constructor(file: SourceFile, knownRules: ReadonlySet<string>, notify: (n: Notification) => void) {
     if (!file.text.includes('ffiguard-ignore') && !file.text.includes('missing_safety_doc')) return;
     const items = collectItems(file);
-    for (let row = 0; row < file.lineCount; row++) {
-      const line = file.lineText(row);
-      if (!line.includes('ffiguard-ignore')) continue;
-      const m = IGNORE.exec(line);
-      if (!m) {
-        notify({ level: 'warning', file: file.path, message: `line ${row + 1}: malformed ffiguard-ignore comment (expected \`// ffiguard-ignore: rule-id -- reason\`)` });
+    // Comments from the syntax tree, so that the words in a string literal or a doc comment do not count.
+    // Comments inside macro invocations are in the tree too (inside their token trees).
+    for (const comment of file.root.descendantsOfType('line_comment')) {
+      const text = comment.text.trimEnd();
+      if (!IGNORE.test(text)) continue;
+      const row = comment.startPosition.row;
+      const where = `line ${row + 1}`;
+      const parsed = parseIgnore(text);
+      if (typeof parsed === 'string') {
+        notify({ level: 'warning', file: file.path, message: `${where}: ${parsed}; expected ${FORM}` });
         continue;
       }
-      const rules = new Set(m[1]!.split(',').map((s) => s.trim()).filter(Boolean));
-      for (const r of rules) {
-        if (!knownRules.has(r)) notify({ level: 'warning', file: file.path, message: `line ${row + 1}: unknown rule \`${r}\` in ffiguard-ignore comment` });
+      for (const r of parsed.rules) {
+        if (!knownRules.has(r)) notify({ level: 'warning', file: file.path, message: `${where}: unknown rule \`${r}\` in ffiguard-ignore comment; \`ffiguard rules\` lists the rule ids` });
       }
-      const justification = m[2]?.trim() ?? '';
-      const trailing = line.slice(0, m.index).trim() !== '';
+      // Code before the comment on its line: it covers that line only.
+      const prev = comment.previousSibling;
+      const trailing = prev !== null && lastRow(prev) === row;
       let [start, end] = trailing ? [row, row] : [row + 1, row + 1];
       if (!trailing) {
-        const item = items.find((it) => it.commentRows.has(row) || it.outerStart === row + 1);
+        const item = items.find((it) => it.attachedCommentRows.has(row) || it.outerStart === row + 1);
         if (item) [start, end] = [item.start, item.end];
       }
-      this.directives.push({ rules, startLine: start + 1, endLine: end + 1, kind: 'comment', justification });
+      this.directives.push({ rules: new Set(parsed.rules), startLine: start + 1, endLine: end + 1, kind: 'comment', justification: parsed.reason });
     }
     for (const it of items) {
-      for (const [lint, rule] of Object.entries(CLIPPY_EQUIVALENTS)) {
-        if (it.allows.has(lint)) this.directives.push({ rules: new Set([rule]), startLine: it.start + 1, endLine: it.end + 1, kind: 'attribute', justification: `#[allow(${lint})]` });
+      for (const [lint, level] of it.allows) {
+        const rule = CLIPPY_EQUIVALENTS[lint];
+        if (rule) this.directives.push({ rules: new Set([rule]), startLine: it.start + 1, endLine: it.end + 1, kind: 'attribute', justification: `#[${level}(${lint})]` });
       }
     }
     // `#![allow(clippy::missing_safety_doc)]` at the top of a file covers all of it.
-    for (const n of file.root.namedChildren) {
-      if (n.type !== 'inner_attribute_item') continue;
-      const a = readAttribute(n);
-      if (a?.name !== 'allow') continue;
-      for (const [lint, rule] of Object.entries(CLIPPY_EQUIVALENTS)) {
-        if (a.args.replace(/\s+/g, '').split(',').includes(lint)) this.directives.push({ rules: new Set([rule]), startLine: 1, endLine: file.lineCount, kind: 'attribute', justification: `#![allow(${lint})]` });
-      }
+    for (const [lint, rule] of Object.entries(CLIPPY_EQUIVALENTS)) {
+      const level = lintLevel([innerAttributes(file.root)], [lint]);
+      if (level === 'allow' || level === 'expect') this.directives.push({ rules: new Set([rule]), startLine: 1, endLine: file.lineCount, kind: 'attribute', justification: `#![${level}(${lint})]` });
     }
   }
 
@@ -72,44 +78,75 @@ export class Suppressions {
   }
 }
 
+/** The rule ids and reason of an ignore comment, or what is wrong with it. */
+function parseIgnore(text: string): { rules: string[]; reason: string } | string {
+  const rest = text.replace(IGNORE, '').trim();
+  if (!rest.startsWith(':')) return 'ffiguard-ignore comment without `:` and rule ids';
+  const body = rest.slice(1);
+  // Rule ids contain single hyphens, never `--`.
+  const sep = body.indexOf('--');
+  const ids = (sep < 0 ? body : body.slice(0, sep)).split(',').map((s) => s.trim());
+  const reason = sep < 0 ? '' : body.slice(sep + 2).trim();
+  if (ids.every((s) => s === '')) return 'ffiguard-ignore comment names no rule';
+  const bad = ids.find((s) => !RULE_ID.test(s));
+  if (bad !== undefined) return `malformed rule id \`${bad}\` in ffiguard-ignore comment (ids are separated by commas, the reason follows \`--\`)`;
+  return { rules: ids, reason };
+}
+
 interface ItemRange {
-  /** 0-based rows. */
+  /** 0-based rows, from the first attribute or comment in front of the item to its end. */
   start: number;
   end: number;
   outerStart: number;
-  commentRows: Set<number>;
-  allows: Set<string>;
+  /** Rows of the comments in front of the item with no blank line between them and the item. */
+  attachedCommentRows: Set<number>;
+  /** Lints allowed (or expected) on the item: `#[allow(..)]` in front, `#![allow(..)]` inside. */
+  allows: Map<string, 'allow' | 'expect'>;
 }
 
 function collectItems(file: SourceFile): ItemRange[] {
   const out: ItemRange[] = [];
+  const lints = Object.keys(CLIPPY_EQUIVALENTS);
   const visit = (n: Node): void => {
-    for (const c of n.namedChildren) {
+    // `file.children` enters macro invocations, so items a macro wraps (`ffi_fn! { fn .. }`) count too.
+    for (const c of file.children(n)) {
       if (ITEM_TYPES.has(c.type) || STATEMENTS.has(c.type)) {
         const trivia = leadingTrivia(c);
-        const allows = new Set<string>();
-        for (const t of trivia) {
-          const a = t.type === 'attribute_item' ? readAttribute(t) : null;
-          if (a?.name === 'allow') for (const lint of a.args.replace(/\s+/g, '').split(',')) allows.add(lint);
-        }
-        // An item's own `#![allow(..)]` (inside a `mod { .. }`) covers it too.
-        const body = c.childForFieldName('body');
-        for (const inner of body?.namedChildren ?? []) {
-          const a = inner.type === 'inner_attribute_item' ? readAttribute(inner) : null;
-          if (a?.name === 'allow') for (const lint of a.args.replace(/\s+/g, '').split(',')) allows.add(lint);
+        const allows = new Map<string, 'allow' | 'expect'>();
+        for (const lint of lints) {
+          const level = lintLevel([leadingAttributes(c), innerAttributes(c)], [lint]);
+          if (level === 'allow' || level === 'expect') allows.set(lint, level);
         }
         const first = trivia[0] ?? c;
         out.push({
           start: first.startPosition.row,
           end: c.endPosition.row,
           outerStart: first.startPosition.row,
-          commentRows: new Set(trivia.filter((t) => t.type === 'line_comment').map((t) => t.startPosition.row)),
+          attachedCommentRows: attachedComments(trivia, c),
           allows,
         });
       }
-      if (c.type === 'declaration_list' || c.type === 'block' || ITEM_TYPES.has(c.type) || STATEMENTS.has(c.type) || /_expression$/.test(c.type)) visit(c);
+      visit(c);
     }
   };
   visit(file.root);
   return out;
+}
+
+/** Comment rows in `trivia` from which every line down to the item holds a comment, attribute or the item. */
+function attachedComments(trivia: Node[], item: Node): Set<number> {
+  const rows = new Set<number>();
+  let next = item.startPosition.row;
+  for (let i = trivia.length - 1; i >= 0; i--) {
+    const t = trivia[i]!;
+    if (lastRow(t) < next - 1) break;
+    if (t.type === 'line_comment') rows.add(t.startPosition.row);
+    next = t.startPosition.row;
+  }
+  return rows;
+}
+
+/** The last row a node's text is on: a `//` comment node may end at the start of the next line (its line break). */
+function lastRow(n: Node): number {
+  return n.type === 'line_comment' ? n.startPosition.row : n.endPosition.row;
 }
