@@ -35,6 +35,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
     },
     notes: [
       'A check counts when every path to the dereference passes it: an early `return` on null, the non-null branch of an `if`/`match`, the right side of `!p.is_null() && ..`, `NonNull::new(p)?`, `let .. else`, `assert!(!p.is_null())`. A check on another parameter, or after the dereference, does not count.',
+      'Only checks that always run protect what follows them: one nested under another `if`, in a loop body or inside a closure (including the closure a guard macro builds around its body) does not cover the code after it.',
       '`debug_assert!(!p.is_null())` is not a check: it is compiled out of release builds.',
       '`p.as_ref().unwrap()` is not reported here: it panics on null rather than dereferencing it (`panic-across-ffi` reports the panic).',
       '`&T`, `Option<&T>` and `NonNull<T>` parameters are not raw pointers and are never reported. Local copies (`let q = p as *mut T`) are followed.',

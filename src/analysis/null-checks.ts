@@ -207,12 +207,14 @@ export class PointerParam {
         const value = match?.type === 'match_expression' ? match.childForFieldName('value') : null;
         const pattern = a.childForFieldName('pattern');
         if (!value || !pattern || this.file.contains(pattern, child)) return false;
-        return isSomePattern(pattern) && this.chainHasCheck(value);
+        return this.provesNonNull(pattern, value);
       }
       case 'block':
       case 'source_file':
       // `SourceFile.parent` goes from the statements of a re-parsed macro argument straight to the invocation.
       case 'macro_invocation': {
+        // A crate null-check macro given the pointer runs its other arguments after the check (`non_null!(&*p ?= err)`).
+        if (a.type === 'macro_invocation' && this.isHelperCall(a, 'any')) return true;
         for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) if (this.bailsOutOnNull(s)) return true;
         return false;
       }
@@ -228,7 +230,7 @@ export class PointerParam {
     if (s.type === 'let_declaration') {
       const value = s.childForFieldName('value');
       if (!value) return false;
-      if (s.childForFieldName('alternative') && isSomePattern(s.childForFieldName('pattern')) && this.chainHasCheck(value)) return true;
+      if (s.childForFieldName('alternative') && this.provesNonNull(s.childForFieldName('pattern'), value)) return true;
       return this.evaluationBails(value);
     }
     if (s.type === 'macro_invocation' && macroName(s) === 'assert') {
@@ -257,11 +259,10 @@ export class PointerParam {
       case 'match_expression': {
         const value = e.childForFieldName('value');
         if (!value) return false;
-        if (this.chainHasCheck(value)) {
-          const arms = e.childForFieldName('body')?.namedChildren.filter((c) => c.type === 'match_arm') ?? [];
-          const none = arms.filter((arm) => !isSomePattern(arm.childForFieldName('pattern')));
-          if (none.length > 0 && none.every((arm) => diverges(arm.childForFieldName('value')))) return true;
-        }
+        // Some arm is reached only with a non-null pointer, and every other arm leaves.
+        const arms = e.childForFieldName('body')?.namedChildren.filter((c) => c.type === 'match_arm') ?? [];
+        const proving = arms.filter((arm) => this.provesNonNull(arm.childForFieldName('pattern'), value));
+        if (proving.length > 0 && proving.length < arms.length && arms.every((arm) => proving.includes(arm) || diverges(arm.childForFieldName('value')))) return true;
         return this.evaluationBails(value);
       }
       case 'binary_expression': {
@@ -285,6 +286,26 @@ export class PointerParam {
     const m = asMethodCall(e);
     if (m && (m.method === 'unwrap' || m.method === 'expect') && this.chainHasCheck(m.receiver)) return true;
     return e.namedChildren.some((c) => this.evaluationBails(c));
+  }
+
+  /**
+   * Does `value` matching `pattern` mean the pointer is non-null? `Some(..)` against `p.as_ref()`,
+   * `(Some(a), Some(b))` against `(a.as_ref(), b.as_ref())`, `false` against `p.is_null()`.
+   */
+  private provesNonNull(pattern: Node | null, value: Node): boolean {
+    const guard = pattern?.type === 'match_pattern' ? pattern.childForFieldName('condition') : null;
+    const p = pattern?.type === 'match_pattern' ? pattern.namedChildren.find((c) => c.id !== guard?.id) : pattern;
+    if (!p) return false;
+    if (p.type === 'tuple_struct_pattern') return isSomePattern(p) && this.chainHasCheck(value);
+    if (p.type === 'boolean_literal') return p.text === 'true' ? this.assertsNonNull(value) : this.assertsNull(value);
+    const v = strip(value);
+    if (p.type === 'tuple_pattern' && v.type === 'tuple_expression') {
+      // `_` is an anonymous node: count every element, not only the named ones.
+      const ps = p.children.filter((c) => !['(', ')', ','].includes(c.type) && !c.type.endsWith('comment'));
+      const vs = v.namedChildren.filter((c) => !c.type.endsWith('comment'));
+      return ps.length === vs.length && ps.some((q, i) => this.provesNonNull(q, vs[i]!));
+    }
+    return false;
   }
 
   /** An `Option`/`Result` chain rooted at a conversion or check of the pointer: `p.as_ref()`, `NonNull::new(p).map(..)`, `helper(p)`. */
@@ -322,7 +343,7 @@ export class PointerParam {
     const c = strip(cond);
     if (c.type === 'let_condition') {
       const value = c.childForFieldName('value');
-      return !!value && isSomePattern(c.childForFieldName('pattern')) && this.chainHasCheck(value);
+      return !!value && this.provesNonNull(c.childForFieldName('pattern'), value);
     }
     if (c.type === 'let_chain') return c.namedChildren.some((x) => this.assertsNonNull(x));
     if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.assertsNull(c.namedChild(0)!);
