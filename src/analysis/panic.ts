@@ -296,7 +296,9 @@ export class PanicAnalysis {
           if (isNonZeroConstant(right) || float) return null;
           return { node: n, what: `${op.startsWith('/') ? 'division' : 'remainder'} \`${clip(n.text)}\``, detail: 'by zero' };
         }
-        if (this.crate.settings.overflowChecks && /^([+*-]|<<|>>)=?$/.test(op) && !float && !(isLiteral(left) && isLiteral(right))) {
+        // Constant expressions are checked at compile time; `String + &str` concatenates.
+        const text = op.startsWith('+') && (looksString(left) || looksString(right));
+        if (this.crate.settings.overflowChecks && /^([+*-]|<<|>>)=?$/.test(op) && !float && !text && !(isConstant(left) && isConstant(right))) {
           return { node: n, what: `arithmetic \`${clip(n.text)}\``, detail: OVERFLOW };
         }
         return null;
@@ -304,7 +306,7 @@ export class PanicAnalysis {
       case 'unary_expression': {
         // `-x` overflows for the minimum value of a signed integer.
         const operand = n.namedChild(0);
-        if (!this.crate.settings.overflowChecks || !n.text.startsWith('-') || !operand || isLiteral(operand) || looksFloat(operand, floats)) return null;
+        if (!this.crate.settings.overflowChecks || !n.text.startsWith('-') || !operand || isConstant(operand) || looksFloat(operand, floats)) return null;
         return { node: n, what: `negation \`${clip(n.text)}\``, detail: OVERFLOW };
       }
       default:
@@ -417,6 +419,32 @@ function typeName(type: Node): string | null {
     default:
       return null;
   }
+}
+
+/** Literals, SCREAMING_CASE constants and arithmetic on them: evaluated (and overflow-checked) by the compiler. */
+function isConstant(n: Node): boolean {
+  const u = unparen(n);
+  if (isLiteral(u)) return true;
+  if (u.type === 'identifier' || u.type === 'scoped_identifier') return /^[A-Z][A-Z0-9_]*$/.test(lastSegment(u) ?? '');
+  if (u.type === 'type_cast_expression' || u.type === 'unary_expression') {
+    const inner = u.childForFieldName('value') ?? u.namedChild(0);
+    return !!inner && isConstant(inner);
+  }
+  if (u.type === 'binary_expression') {
+    const l = u.childForFieldName('left');
+    const r = u.childForFieldName('right');
+    return !!l && !!r && isConstant(l) && isConstant(r);
+  }
+  return false;
+}
+
+/** `"literal"`, `&name`, `x.to_string()`, `format!(..)`: operands of a string `+`. */
+function looksString(n: Node): boolean {
+  const u = unparen(n);
+  if (u.type === 'string_literal' || u.type === 'raw_string_literal' || u.type === 'reference_expression') return true;
+  if (u.type === 'macro_invocation') return macroName(u) === 'format';
+  const m = asMethodCall(u);
+  return !!m && ['to_string', 'to_owned', 'into_owned'].includes(m.method);
 }
 
 function isNonZeroConstant(n: Node): boolean {
