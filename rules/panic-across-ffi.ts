@@ -74,7 +74,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
       const what =
         first.via.length === 0
           ? `${first.what} at ${where(first.file, first.node)}${when(first)}`
-          : `\`${first.via[0]!.callee.name}()\`, which reaches ${first.what} at ${where(first.file, first.node)}${when(first)},`;
+          : `\`${calleeName(first.via[0]!.callee)}()\`, which reaches ${first.what} at ${where(first.file, first.node)}${when(first)},`;
       const more = sites.length > 1 ? ` (and ${sites.length - 1} more panic site${sites.length > 2 ? 's' : ''})` : '';
       // Under `panic = "abort"` guarded sites are reported too: say which boundary fails to help.
       const boundary = analysis.enclosingBoundary(fn, at.node);
@@ -85,9 +85,9 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
         message: `${what} can panic in \`${abiText(fn)} fn ${fn.name}\`${guard}${more}: ${consequence}`,
         help: panicHelp(crate.settings, fn.name, crateGuard),
         related: [
-          ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${v.callee.name}()\`` })),
+          ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${calleeName(v.callee)}()\`` })),
           ...(first.via.length ? [{ file: first.file, node: first.node, message: `${first.what} can panic here${when(first)}` }] : []),
-          ...sites.slice(1, 11).map((s) => ({ file: (s.via[0] ?? s).file, node: (s.via[0] ?? s).node, message: s.via.length ? `\`${s.via[0]!.callee.name}()\` can panic (${s.what}${when(s)})` : `${s.what} can panic here${when(s)}` })),
+          ...sites.slice(1, 11).map((s) => ({ file: (s.via[0] ?? s).file, node: (s.via[0] ?? s).node, message: s.via.length ? `\`${calleeName(s.via[0]!.callee)}()\` can panic (${s.what}${when(s)})` : `${s.what} can panic here${when(s)}` })),
         ],
       });
     }
@@ -101,6 +101,11 @@ function crateBoundary(crate: CrateModel): string | undefined {
   if (macro) return `${macro}! { .. }`;
   const fn = crate.functions.filter((f) => !f.implType && boundaries.has(f.name)).map((f) => f.name).sort()[0];
   return fn && `${fn}(|| ..)`;
+}
+
+/** `helper`, or `Db::row` for a method or associated function. */
+function calleeName(fn: FnInfo): string {
+  return fn.implType && !fn.inTrait ? `${fn.implType}::${fn.name}` : fn.name;
 }
 
 /** The ABI as written: `extern "C"`, `extern "system"`, or a bare `extern` (which means "C"). */

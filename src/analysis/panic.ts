@@ -12,7 +12,7 @@
 import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { asMethodCall, asPathCall, isLiteral, lastSegment, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, unparen } from '../syntax.js';
 
 export interface PanicSite {
   file: SourceFile;
@@ -271,6 +271,8 @@ export class PanicAnalysis {
           return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught` } : {}) };
         }
         const c = m ? null : asPathCall(n);
+        // `Option::unwrap(x)`, `Result::expect(r, "..")`: the method called as a function.
+        if (c && /^(Option|Result)$/.test(lastOf(c.qualifier)) && PANICKY_METHODS.get(c.name) === c.args.length - 1) return { node: c.callee, what: `\`${lastOf(c.qualifier)}::${c.name}()\`` };
         if (c && PANIC_FUNCTIONS.has(c.name) && (c.qualifier === '' || c.qualifier.endsWith('panic'))) return { node: c.callee, what: `\`${c.name}()\`` };
         return null;
       }
