@@ -18,7 +18,7 @@ export default defineRule({
       'called from C, one bad call leaves the whole library unusable for the rest of the process, and each later call ' +
       'panics across the FFI boundary (an abort since Rust 1.81).',
     useInstead:
-      'Recover the guard from a poisoned lock with `.lock().unwrap_or_else(PoisonError::into_inner)` (the data is usually ' +
+      'Recover the guard from a poisoned lock with `.lock().unwrap_or_else(|e| e.into_inner())` (the data is usually ' +
       'still consistent), map the error to an error code, or use a lock that does not poison (`parking_lot::Mutex`).',
     example: {
       bad: `static REGISTRY: Mutex<Vec<Handle>> = Mutex::new(Vec::new());
@@ -58,7 +58,7 @@ fn register(h: Handle) {
           endNode: n,
           severity: ffi ? 'error' : undefined,
           message: `\`${call}\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic${where}`,
-          help: `recover the guard with \`.${lock.method}().unwrap_or_else(PoisonError::into_inner)\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
+          help: `recover the guard with \`.${lock.method}().unwrap_or_else(|e| e.into_inner())\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
         });
       });
     }

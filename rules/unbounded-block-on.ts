@@ -10,7 +10,7 @@ export default defineRule({
   precision: 'medium',
   docs: {
     what:
-      'Flags `block_on(fut)` (tokio `Runtime::block_on` / `Handle::block_on`, `futures::executor::block_on`, `pollster`, ' +
+      'Flags `block_on(fut)` (tokio `Runtime::block_on` / `Handle::block_on` / `LocalSet::block_on(&rt, fut)`, `futures::executor::block_on`, `pollster`, ' +
       '`async_std::task::block_on`, any path or method named `block_on`) whose future is not bounded by a timeout. Inside an ' +
       '`extern "C"` function it is an error; elsewhere a warning.',
     why:
@@ -73,10 +73,13 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
         const method = path ? null : asMethodCall(n);
         const name = path?.name ?? method?.method;
         const args = path?.args ?? method?.args ?? [];
-        if (name !== 'block_on' || args.length !== 1) return;
-        if (bounded(file, args[0]!)) return;
+        if (name !== 'block_on') return;
+        // tokio's `LocalSet::block_on(&rt, fut)` takes the runtime first.
+        const runtimeFirst = method && args.length === 2 && /^(reference_expression|identifier|field_expression|self)$/.test(args[0]!.type);
+        const future = args.length === 1 ? args[0]! : runtimeFirst ? args[1]! : null;
+        if (!future || bounded(file, future)) return;
         const ffi = crate.enclosingFfiFunction(file, n);
-        const shown = args[0]!.text.replace(/\s+/g, ' ');
+        const shown = future.text.replace(/\s+/g, ' ');
         // Start at `block_on` itself: a receiver chain may span several lines before it.
         const start = method ? (n.childForFieldName('function')?.childForFieldName('field') ?? n) : n;
         report({
