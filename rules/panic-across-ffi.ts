@@ -15,10 +15,11 @@ export default defineRule({
   securitySeverity: '7.5',
   docs: {
     what:
-      'Flags an `extern "C"` (or `"system"`) function whose body can panic at a place that no panic boundary covers: ' +
-      '`.unwrap()`, `.expect()`, `panic!`/`assert!`/`unreachable!`, indexing, division by a non-constant, or a call to a ' +
-      'function of the same crate that can panic. A boundary is `std::panic::catch_unwind` (under any alias) or a macro or ' +
-      'function of the crate whose own body calls `catch_unwind` on the code it is given.',
+      'Flags an `extern "C"` (or `"system"`, or bare `extern`) function whose body can panic at a place that no panic boundary covers: ' +
+      '`.unwrap()`, `.expect()`, `panic!`/`assert!`/`unreachable!`/`todo!`, `resume_unwind`, indexing, integer division by a non-constant, ' +
+      'or a call to a function of the same crate that can panic. A boundary is `std::panic::catch_unwind` (under any alias), a macro or ' +
+      'function of the crate whose own body runs the code it is given under `catch_unwind` without re-raising the panic, or a ' +
+      'configured guard of another crate (`ffi_helpers::catch_panic`).',
     why:
       'A panic cannot unwind into C. Since Rust 1.81 a panic that reaches an `extern "C"` boundary aborts the whole host ' +
       'process (a Python interpreter, a Node server, a game); before 1.81 it was undefined behaviour. With ' +
@@ -45,11 +46,13 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
 }`,
     },
     notes: [
-      'Calls into other crates are assumed not to panic: ffiguard cannot see their code, and flagging every call would bury the real findings. Calls to functions of the scanned crate are followed up to four levels deep.',
-      'Integer `+`, `-`, `*` only count when `[profile.release] overflow-checks = true` (they wrap silently in release builds otherwise). `debug_assert!` does not count: it is compiled out of release builds.',
-      'A guard only covers the code inside it: a `.unwrap()` before `catch_unwind(..)`, or `catch_unwind(..).unwrap()` (which re-raises the panic), is still reported.',
+      'A body with nothing that can panic is not reported, and calls into other crates are assumed not to panic: ffiguard cannot see their code, and flagging every call would bury the real findings. Calls to functions of the scanned crate are followed up to four levels deep; recursion ends the search without a finding.',
+      'Integer `+`, `-`, `*`, `<<`, `>>` and negation only count when `[profile.release] overflow-checks = true` (they wrap silently in release builds otherwise); constant expressions and float arithmetic never count. `debug_assert!` and its arguments do not count: they are compiled out of release builds.',
+      'A boundary only covers the code it runs: a `.unwrap()` before `catch_unwind(..)`, an argument evaluated before a boundary function is called, `catch_unwind(..).unwrap()` or `resume_unwind(..)` (which re-raise the panic) are still reported. A macro that only installs a panic hook is no boundary.',
+      'A closure bound to a local and only ever handed to a boundary (`let work = || ..; catch_unwind(work)`) counts as guarded. A closure or async block handed to `std::thread::spawn` or a tokio spawner runs on another thread, where a panic ends that thread or task, not the call from C.',
+      'With `panic = "abort"` sites inside boundaries are reported too, since `catch_unwind` catches nothing then, and the help does not suggest one.',
       '`extern "C-unwind"` functions are allowed to unwind and are not reported. Attributes that generate a boundary (`#[ffi_export]`, `#[sabi_extern_fn]`, `#[ffi_function]`) count as one.',
-      'One finding per function, at the first panic site; the other sites are listed as related locations.',
+      'One finding per function, at the first panic site in source order; the other sites are listed as related locations.',
     ],
     references: [
       { title: 'Rust 1.81: abort on uncaught panics in extern "C" functions', url: 'https://blog.rust-lang.org/2024/09/05/Rust-1.81.0.html#abort-on-uncaught-panics-in-extern-c-functions' },
