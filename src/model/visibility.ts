@@ -1,88 +1,344 @@
 /**
- * Which items can be reached from outside the crate, the way rustc's "effective visibility" (and so
- * clippy's `missing_safety_doc`) sees it: a `pub` item whose enclosing modules are all `pub` from the
- * crate root, or that a `pub use` re-exports. Module files are found by following `mod x;` from the
- * crate root like rustc does (`x.rs`, `x/mod.rs`, `#[path = ".."]`).
+ * Which items can be named from outside the crate, the way rustc's "effective visibility" (and so
+ * clippy's `missing_safety_doc`) sees it. The crate's module tree is rebuilt from `mod` items (files
+ * found like rustc does: `x.rs`, `x/mod.rs`, `#[path = ".."]`), then exports spread from the crate
+ * root: a `pub` item of an exported module is exported, and so is whatever a `pub use` in an exported
+ * module names (following `use` chains, renames and globs). A method of an inherent `impl` is exported
+ * when it is `pub` and its self type is exported, wherever the `impl` block sits; a trait's methods
+ * share the trait's visibility.
  */
 import path from 'node:path';
 import type { CrateSettings } from '../crate-unit.js';
 import type { Node, SourceFile } from '../source.js';
-import { leadingAttributes } from './attributes.js';
+import { cfgDisabled, innerAttributes, leadingAttributes, type Attribute } from './attributes.js';
 import type { FnInfo } from './functions.js';
 
-export function computeExports(files: SourceFile[], settings: CrateSettings): (fn: FnInfo) => boolean {
+export interface ModuleTree {
+  /** Is this function reachable from outside the crate (clippy's "exported")? */
+  isExported(fn: FnInfo): boolean;
+  /**
+   * The attribute lists that apply to `node`, outermost first: the crate root's `#![..]`, each
+   * enclosing module's (its `mod` item's attributes and its own `#![..]`, across files), each
+   * enclosing `impl`/`trait`/`mod` block's, and last the node's own.
+   */
+  attributeScopes(file: SourceFile, node: Node): Attribute[][];
+}
+
+type Kind = 'mod' | 'fn' | 'type' | 'alias' | 'trait' | 'value';
+
+interface Entity {
+  kind: Kind;
+  name: string;
+  node: Node | null;
+  module: Module;
+  pub: boolean;
+  /** Switched off by `#[cfg(test)]` or similar: not compiled in a normal build. */
+  off: boolean;
+  /** For `mod` entities, the module itself. */
+  target?: Module;
+}
+
+interface Use {
+  module: Module;
+  path: string[];
+  /** The name it binds (alias or last segment); null for a glob. */
+  name: string | null;
+  pub: boolean;
+  off: boolean;
+}
+
+interface Module {
+  file: SourceFile;
+  /** The `mod` item (`mod x;` or `mod x { .. }`); null for a crate root. */
+  decl: { file: SourceFile; node: Node } | null;
+  parent: Module | null;
+  self: Entity;
+  items: Map<string, Entity[]>;
+  uses: Use[];
+}
+
+const TYPE_KINDS: Record<string, Kind> = {
+  function_item: 'fn',
+  struct_item: 'type',
+  enum_item: 'type',
+  union_item: 'type',
+  type_item: 'alias',
+  trait_item: 'trait',
+  const_item: 'value',
+  static_item: 'value',
+};
+
+const key = (file: SourceFile, node: Node): string => `${file.path}\0${node.startIndex}\0${node.endIndex}\0${node.type}`;
+
+export function buildModuleTree(files: SourceFile[], settings: CrateSettings): ModuleTree {
   const byPath = new Map(files.map((f) => [f.path, f]));
-  /** File → are all of its enclosing modules public from its crate root? */
-  const publicFile = new Map<SourceFile, boolean>();
-  const reexported = new Set<string>();
-  const privateTypes = new Set<string>();
+  const fileModule = new Map<SourceFile, Module>();
+  const entityByNode = new Map<string, Entity>();
+  /** `impl` blocks at module level → the module they are in. */
+  const implModule = new Map<string, Module>();
 
-  /** Modules re-exported whole by `pub use m::*` (by module name). */
-  const globbed = new Set<string>();
-  for (const file of files) {
-    for (const use of file.root.descendantsOfType('use_declaration')) {
-      if (!isPub(use)) continue;
-      for (const w of use.descendantsOfType('use_wildcard')) {
-        const segs = w.text.replace(/\s+/g, '').replace(/::\*$/, '').split('::');
-        globbed.add(segs[segs.length - 1]!);
+  const newModule = (file: SourceFile, name: string, decl: Module['decl'], parent: Module | null, pub: boolean, off: boolean): Module => {
+    const m = { file, decl, parent, items: new Map(), uses: [] } as unknown as Module;
+    m.self = { kind: 'mod', name, node: decl?.node ?? null, module: parent ?? m, pub, off, target: m };
+    return m;
+  };
+  const addEntity = (m: Module, e: Entity): void => {
+    const list = m.items.get(e.name);
+    if (list) list.push(e);
+    else m.items.set(e.name, [e]);
+  };
+
+  const scan = (m: Module, file: SourceFile, container: Node, isModRs: boolean, off: boolean): void => {
+    for (const c of container.namedChildren) {
+      if (c.type === 'macro_invocation') {
+        // Items a module-level macro is given (`cfg_if! { .. }`, wrappers that re-emit their input).
+        const root = file.expansion(c);
+        if (root) scanTransparent(m, file, root, isModRs, off);
+        continue;
       }
-      for (const id of use.descendantsOfType('identifier')) reexported.add(id.text);
+      const attrs = leadingAttributes(c);
+      const itemOff = off || cfgDisabled(attrs);
+      const pub = isPub(c);
+      const kind = TYPE_KINDS[c.type];
+      if (kind) {
+        const name = c.childForFieldName('name')?.text;
+        if (!name) continue;
+        const e: Entity = { kind, name, node: c, module: m, pub, off: itemOff };
+        addEntity(m, e);
+        entityByNode.set(key(file, c), e);
+      } else if (c.type === 'impl_item') {
+        implModule.set(key(file, c), m);
+      } else if (c.type === 'use_declaration') {
+        const arg = c.childForFieldName('argument');
+        if (arg) for (const u of flattenUse(arg, [])) m.uses.push({ module: m, ...u, pub, off: itemOff });
+      } else if (c.type === 'mod_item') {
+        const name = c.childForFieldName('name')?.text;
+        if (!name) continue;
+        const body = c.childForFieldName('body');
+        if (body) {
+          const child = newModule(file, name, { file, node: c }, m, pub, itemOff);
+          addEntity(m, child.self);
+          entityByNode.set(key(file, c), child.self);
+          scan(child, file, body, isModRs, itemOff);
+          continue;
+        }
+        const target = resolveModFile(file, c, name, isModRs, byPath);
+        if (!target || fileModule.has(target)) continue;
+        const child = newModule(target, name, { file, node: c }, m, pub, itemOff);
+        addEntity(m, child.self);
+        entityByNode.set(key(file, c), child.self);
+        fileModule.set(target, child);
+        scan(child, target, target.root, /(^|[\\/])mod\.rs$/.test(target.path), itemOff);
+      }
     }
-  }
+  };
+  const scanTransparent = (m: Module, file: SourceFile, node: Node, isModRs: boolean, off: boolean): void => {
+    scan(m, file, node, isModRs, off);
+    for (const c of node.namedChildren) {
+      if (!TYPE_KINDS[c.type] && !['impl_item', 'mod_item', 'use_declaration', 'macro_invocation'].includes(c.type)) scanTransparent(m, file, c, isModRs, off);
+    }
+  };
 
-  const roots = crateRoots(files, settings);
-  const visit = (file: SourceFile, isPublic: boolean, isModRs: boolean): void => {
-    if (publicFile.has(file)) return;
-    publicFile.set(file, isPublic);
-    file.walk(file.root, (n) => {
-      if (n.type === 'function_item') return false;
-      if (['struct_item', 'enum_item', 'union_item', 'type_item'].includes(n.type)) {
-        const name = n.childForFieldName('name')?.text;
-        if (name && !(isPub(n) && inPublicScope(file, n, isPublic))) privateTypes.add(name);
+  const roots: Module[] = [];
+  const addRoot = (f: SourceFile): void => {
+    const m = newModule(f, path.basename(f.path, '.rs'), null, null, true, false);
+    fileModule.set(f, m);
+    roots.push(m);
+    scan(m, f, f.root, true, false);
+  };
+  for (const f of crateRoots(files, settings)) if (!fileModule.has(f)) addRoot(f);
+  // Files no `mod` reaches (bins, examples, tests, or a tree we only partly see) are their own roots;
+  // shallow files first, so a root claims its module files before they could become roots themselves.
+  const depth = (f: SourceFile): number => f.path.split(/[\\/]/).length;
+  for (const f of [...files].sort((a, b) => depth(a) - depth(b) || a.path.localeCompare(b.path))) if (!fileModule.has(f)) addRoot(f);
+
+  const resolver = new Resolver();
+  const exported = new Set<Entity>();
+  /** Modules whose contents have been exported (the module itself, or a glob re-export of it). */
+  const contentsExported = new Set<Module>();
+  const exportModule = (m: Module): void => {
+    for (const list of m.items.values()) for (const e of list) if (e.pub && !e.off) exportEntity(e);
+    for (const u of m.uses) {
+      if (!u.pub || u.off) continue;
+      for (const t of resolver.resolve(u.module, u.path)) {
+        if (u.name === null) {
+          if (t.target) exportEntity(t.target.self, true);
+        } else exportEntity(t);
       }
-      if (n.type === 'mod_item' && !n.childForFieldName('body')) {
-        const name = n.childForFieldName('name')?.text;
-        const target = name ? resolveModFile(file, n, name, isModRs, byPath) : undefined;
-        if (target) visit(target, (isPublic && isPub(n) && inPublicScope(file, n, true)) || globbed.has(name!), /(^|[\\/])mod\.rs$/.test(target.path));
-      }
-      return undefined;
+    }
+  };
+  /** `viaGlob`: only the module's contents are re-exported, not the module itself. */
+  const exportEntity = (e: Entity, viaGlob = false): void => {
+    if (e.off || (!viaGlob && exported.has(e))) return;
+    if (!viaGlob) exported.add(e);
+    if (e.target && !contentsExported.has(e.target)) {
+      contentsExported.add(e.target);
+      exportModule(e.target);
+    }
+  };
+  for (const r of roots) exportEntity(r.self);
+
+  const isTypeExported = (m: Module, type: Node | null, depthLeft = 4): boolean | undefined => {
+    const segs = type ? typePath(type) : null;
+    if (!segs) return undefined;
+    const targets = resolver.resolve(m, segs).filter((t) => t.kind !== 'mod' && t.kind !== 'fn' && t.kind !== 'value');
+    if (!targets.length) return undefined;
+    return targets.some((t) => {
+      if (t.kind !== 'alias') return exported.has(t);
+      // `impl Alias { .. }` is an impl on the aliased type: its visibility is that type's.
+      return depthLeft > 0 && !!isTypeExported(t.module, t.node?.childForFieldName('type') ?? null, depthLeft - 1);
     });
   };
-  for (const root of roots) visit(root, true, true);
-  // Files no `mod` reaches (bins, examples, tests, or a tree we only partly see) are their own roots.
-  for (const f of files) if (!publicFile.has(f)) visit(f, true, true);
 
-  return (fn) => {
-    const nameMatches = reexported.has(fn.name);
-    if (fn.implType && privateTypes.has(fn.implType) && !reexported.has(fn.implType)) return false;
-    if (fn.inTrait && fn.implType) {
-      // A trait's items share the trait's visibility.
-      const trait = ancestorOfType(fn.file, fn.node, 'trait_item');
-      return !!trait && isPub(trait) && inPublicScope(fn.file, trait, publicFile.get(fn.file) ?? true);
+  const fileScopes = new Map<SourceFile, Attribute[][]>();
+  const scopesOfFile = (file: SourceFile): Attribute[][] => {
+    let s = fileScopes.get(file);
+    if (!s) {
+      const m = fileModule.get(file);
+      s = [...(m?.decl ? attributeScopes(m.decl.file, m.decl.node) : []), innerAttributes(file.root)];
+      fileScopes.set(file, s);
     }
-    if (!isPub(fn.node)) return false;
-    return inPublicScope(fn.file, fn.node, publicFile.get(fn.file) ?? true) || nameMatches;
+    return s;
   };
+  const attributeScopes = (file: SourceFile, node: Node): Attribute[][] => {
+    const enclosing = [...file.ancestors(node)].filter((a) => ['mod_item', 'impl_item', 'trait_item', 'function_item'].includes(a.type)).reverse();
+    const own = (n: Node): Attribute[] => [...leadingAttributes(n), ...(n.childForFieldName('body') && n.type !== 'function_item' ? innerAttributes(n) : [])];
+    return [...scopesOfFile(file), ...enclosing.map(own), own(node)];
+  };
+
+  return {
+    attributeScopes,
+    isExported(fn) {
+      const e = entityByNode.get(key(fn.file, fn.node));
+      if (e) return exported.has(e);
+      for (const a of fn.file.ancestors(fn.node)) {
+        if (a.type === 'impl_item') {
+          const m = implModule.get(key(fn.file, a));
+          if (!m || a.childForFieldName('trait') || !isPub(fn.node)) return false;
+          // A self type we cannot resolve (made by a macro, `dyn Trait`): judge by where the impl sits.
+          return isTypeExported(m, a.childForFieldName('type')) ?? exported.has(m.self);
+        }
+        if (a.type === 'trait_item') {
+          const t = entityByNode.get(key(fn.file, a));
+          return !!t && exported.has(t);
+        }
+        if (a.type === 'function_item' || a.type === 'mod_item') return false;
+      }
+      return false;
+    },
+  };
+}
+
+/** Resolves `use` paths and type paths inside the crate; paths into other crates resolve to nothing. */
+class Resolver {
+  private readonly active = new Set<Use>();
+
+  resolve(from: Module, segs: string[]): Entity[] {
+    if (!segs.length) return [];
+    let cur: Entity[];
+    let rest = segs;
+    const first = segs[0]!;
+    if (first === 'crate' || first === '$crate') {
+      let r = from;
+      while (r.parent) r = r.parent;
+      cur = [r.self];
+      rest = segs.slice(1);
+    } else if (first === 'self' || first === 'super') {
+      let m: Module = from;
+      while (rest[0] === 'super' || rest[0] === 'self') {
+        if (rest[0] === 'super') m = m.parent ?? m;
+        rest = rest.slice(1);
+      }
+      cur = [m.self];
+    } else if (first === '') {
+      return [];
+    } else {
+      cur = this.lookup(from, first);
+      if (!cur.length) {
+        // Edition 2015 paths start at the crate root.
+        let r = from;
+        while (r.parent) r = r.parent;
+        if (r !== from) cur = this.lookup(r, first);
+      }
+      rest = segs.slice(1);
+    }
+    for (const seg of rest) {
+      cur = cur.flatMap((e) => (e.target ? this.lookup(e.target, seg) : []));
+      if (!cur.length) return [];
+    }
+    return cur;
+  }
+
+  /** What `name` means inside module `m`: its own items, then its imports, then its glob imports. */
+  private lookup(m: Module, name: string): Entity[] {
+    const own = m.items.get(name) ?? [];
+    const imported: Entity[] = [];
+    for (const u of m.uses) {
+      if (u.name !== name || this.active.has(u)) continue;
+      this.active.add(u);
+      imported.push(...this.resolve(u.module, u.path));
+      this.active.delete(u);
+    }
+    if (own.length || imported.length) return [...own, ...imported];
+    for (const u of m.uses) {
+      if (u.name !== null || this.active.has(u)) continue;
+      this.active.add(u);
+      for (const t of this.resolve(u.module, u.path)) if (t.target) imported.push(...this.lookup(t.target, name).filter((e) => e.pub || e.module !== t.target));
+      this.active.delete(u);
+    }
+    return imported;
+  }
+}
+
+/** The bindings a `use` tree makes: `a::{b, c as d, e::*}` → `a::b` as `b`, `a::c` as `d`, glob `a::e`. */
+function flattenUse(node: Node, prefix: string[]): { path: string[]; name: string | null }[] {
+  switch (node.type) {
+    case 'use_as_clause': {
+      const p = node.childForFieldName('path');
+      const alias = node.childForFieldName('alias')?.text;
+      if (!p || !alias || alias === '_') return [];
+      return flattenUse(p, prefix).map((b) => ({ ...b, name: alias }));
+    }
+    case 'use_list':
+      return node.namedChildren.flatMap((c) => flattenUse(c, prefix));
+    case 'scoped_use_list': {
+      const p = node.childForFieldName('path');
+      const list = node.childForFieldName('list');
+      return list ? flattenUse(list, [...prefix, ...(p ? segments(p.text) : [''])]) : [];
+    }
+    case 'use_wildcard': {
+      const p = node.namedChildren[0];
+      return [{ path: [...prefix, ...(p ? segments(p.text) : [])], name: null }];
+    }
+    default: {
+      const segs = [...prefix, ...segments(node.text)];
+      // `a::{self}` binds `a`.
+      if (segs[segs.length - 1] === 'self' && segs.length > 1) segs.pop();
+      return [{ path: segs, name: segs[segs.length - 1]! }];
+    }
+  }
+}
+
+/** `crate :: a :: B<T>` → `['crate', 'a', 'B']`; a leading `::` gives an empty first segment. */
+function segments(text: string): string[] {
+  let t = text.replace(/\s+/g, '');
+  for (let prev = ''; prev !== t; ) [prev, t] = [t, t.replace(/<[^<>]*>/g, '')];
+  return t.split('::').map((s) => s.replace(/^r#/, ''));
+}
+
+/** The path of a type written after `impl`, without generics; null for `dyn Trait`, references and the like. */
+function typePath(type: Node): string[] | null {
+  if (type.type === 'generic_type') {
+    const inner = type.childForFieldName('type');
+    return inner ? typePath(inner) : null;
+  }
+  if (type.type === 'type_identifier' || type.type === 'scoped_type_identifier') return segments(type.text);
+  return null;
 }
 
 function isPub(item: Node): boolean {
   const vis = item.namedChildren.find((c) => c.type === 'visibility_modifier');
   return !!vis && vis.text.replace(/\s+/g, '') === 'pub';
-}
-
-/** Are all inline `mod` blocks around `node` public (and the file itself, per `fileIsPublic`)? */
-function inPublicScope(file: SourceFile, node: Node, fileIsPublic: boolean): boolean {
-  if (!fileIsPublic) return false;
-  for (const a of file.ancestors(node)) {
-    if (a.type === 'mod_item' && !isPub(a)) return false;
-    if (a.type === 'function_item') return false;
-  }
-  return true;
-}
-
-function ancestorOfType(file: SourceFile, node: Node, type: string): Node | undefined {
-  for (const a of file.ancestors(node)) if (a.type === type) return a;
-  return undefined;
 }
 
 function crateRoots(files: SourceFile[], settings: CrateSettings): SourceFile[] {
@@ -109,4 +365,10 @@ function resolveModFile(
   const base = isModRs ? dir : path.join(dir, path.basename(file.path, '.rs'));
   const moduleDir = path.join(base, ...inline);
   return byPath.get(path.join(moduleDir, `${name}.rs`)) ?? byPath.get(path.join(moduleDir, name, 'mod.rs'));
+}
+
+/** Kept for callers that only need the predicate. */
+export function computeExports(files: SourceFile[], settings: CrateSettings): (fn: FnInfo) => boolean {
+  const tree = buildModuleTree(files, settings);
+  return (fn) => tree.isExported(fn);
 }
