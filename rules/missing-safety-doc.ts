@@ -1,25 +1,31 @@
-import { docText, leadingAttributes } from '../src/model/attributes.js';
+import { cfgDisabled, isDocHidden, lintLevel, readDocs, type Attribute } from '../src/model/attributes.js';
 import type { FnInfo } from '../src/model/functions.js';
+import { markdownHeadings } from '../src/model/markdown.js';
+import type { Node, SourceFile } from '../src/source.js';
 import { defineRule } from '../src/rule.js';
 
-/** A Markdown heading (ATX `#`..`######` or setext) whose text is "Safety". */
-const SAFETY_HEADING = /^ {0,3}#{1,6}[ \t]+Safety[ \t]*#*[ \t]*$|^ {0,3}Safety[ \t]*\n {0,3}(=+|-+)[ \t]*$/m;
+/** Heading texts clippy accepts as the safety section (compared with the heading's text runs, trimmed). */
+const SAFETY_TITLES = new Set(['Safety', 'SAFETY', 'Implementation safety', 'Implementation Safety']);
+/** `missing_safety_doc` and the clippy groups that contain it. */
+const CLIPPY_LINTS = ['clippy::missing_safety_doc', 'clippy::style', 'clippy::all'];
 
+/** Does the Markdown have a heading (any level, ATX or setext) whose text is "Safety"? */
 export function hasSafetySection(doc: string): boolean {
-  return SAFETY_HEADING.test(doc.replace(/```[\s\S]*?```/g, ''));
+  return markdownHeadings(doc).some((runs) => runs.some((r) => SAFETY_TITLES.has(r.trim())));
 }
 
 export default defineRule({
   id: 'missing-safety-doc',
   language: 'rust',
   severity: 'warning',
-  summary: 'A public `unsafe fn` has no `# Safety` section in its documentation',
+  summary: 'A public `unsafe fn` (or any `unsafe trait`) has no `# Safety` section in its documentation',
   precision: 'very-high',
   docs: {
     what:
       'Flags a public `unsafe fn` (free, in an inherent `impl`, in a public trait, or `pub unsafe extern "C" fn`) whose doc ' +
-      'comment has no `Safety` heading. It agrees with clippy\'s `missing_safety_doc`: only functions reachable from ' +
-      'outside the crate are checked, and `#[allow(clippy::missing_safety_doc)]` silences it.',
+      'comment has no `Safety` heading, and an `unsafe trait` without one. It agrees with clippy\'s `missing_safety_doc`: ' +
+      'only functions reachable from outside the crate are checked (through `pub` modules or a `pub use`), and ' +
+      '`#[allow(clippy::missing_safety_doc)]` (or `clippy::style`, `clippy::all`, `expect`) on the item or around it silences it.',
     why:
       'An `unsafe fn` hands part of its correctness to the caller. Without a written contract (which pointers must be ' +
       'non-null, aligned, live for how long, which lengths must match) callers guess, and FFI bindings written in other ' +
@@ -40,8 +46,10 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
 }`,
     },
     notes: [
-      'Docs may be \`///\`, \`/** */\` or \`#[doc = ".."]\`, with other attributes in between; a plain \`//\` comment is not documentation. Any heading level counts (\`# Safety\`, \`## Safety\`).',
-      'Items under a \`#[doc(hidden)]\` parent and methods of trait implementations are skipped, as clippy does.',
+      'Docs may be `///`, `/** */` or `#[doc = ".."]` (also `concat!`, `include_str!`, under a `cfg_attr`), with other attributes in between; a plain `//` comment is not documentation.',
+      'The docs are read as rustdoc\'s Markdown: any heading level or style counts (`# Safety`, `## Safety`, `Safety` underlined with `===` or `---`, also `SAFETY` and `Implementation safety`), but not a heading inside a code block or HTML block, nor "Safety" in a paragraph or in bold.',
+      'Items under a `#[doc(hidden)]` parent, `#[cfg(test)]` code and methods of trait implementations are skipped, as clippy does.',
+      'Like clippy, it does not check a non-`pub` `#[no_mangle] unsafe extern "C" fn`, although C can call it (rust-clippy#14359).',
     ],
     references: [
       { title: 'Clippy: missing_safety_doc', url: 'https://rust-lang.github.io/rust-clippy/master/index.html#missing_safety_doc' },
@@ -50,9 +58,16 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
     cwe: ['CWE-1059'],
   },
   check({ crate, report }) {
+    const missing = (file: SourceFile, item: Node): boolean => {
+      const docs = readDocs(item, file.path);
+      // A doc value we cannot evaluate might hold the section; clippy skips items with a `///!` comment.
+      return !docs.incomplete && !docs.suspicious && !hasSafetySection(docs.text);
+    };
     for (const fn of crate.functions) {
-      if (!fn.isUnsafe || isTraitImplItem(fn) || docHidden(fn) || !crate.isExported(fn)) continue;
-      if (hasSafetySection(docText(fn.node))) continue;
+      if (!fn.isUnsafe || isTraitImplItem(fn) || !crate.isExported(fn)) continue;
+      const scopes = crate.modules.attributeScopes(fn.file, fn.node);
+      // Clippy skips items under a `#[doc(hidden)]` parent (rust-clippy#7347) as well as hidden items.
+      if (!checked(scopes) || scopes.some(isDocHidden) || !missing(fn.file, fn.node)) continue;
       report({
         file: fn.file,
         node: fn.nameNode,
@@ -60,20 +75,35 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
         help: `add a \`# Safety\` section to the docs of \`${fn.name}\` that says what the caller must guarantee`,
       });
     }
+    // Clippy also wants the section on every `unsafe trait`, exported or not.
+    for (const file of crate.files) {
+      file.walk(file.root, (n) => {
+        if (n.type !== 'trait_item' || !n.children.some((c) => c.type === 'unsafe')) return;
+        const name = n.childForFieldName('name');
+        const scopes = crate.modules.attributeScopes(file, n);
+        if (!name || !checked(scopes) || isDocHidden(scopes[scopes.length - 1]!) || !missing(file, n)) return;
+        report({
+          file,
+          node: name,
+          message: `unsafe trait \`${name.text}\` has no \`# Safety\` section in its docs`,
+          help: `add a \`# Safety\` section to the docs of \`${name.text}\` that says what implementors must guarantee`,
+        });
+      });
+    }
   },
 });
+
+/** Compiled in a normal build, and the lint not turned off by `allow`/`expect` on the item or around it. */
+function checked(scopes: Attribute[][]): boolean {
+  if (scopes.some(cfgDisabled)) return false;
+  const level = lintLevel(scopes, CLIPPY_LINTS);
+  return level !== 'allow' && level !== 'expect';
+}
 
 function isTraitImplItem(fn: FnInfo): boolean {
   for (const a of fn.file.ancestors(fn.node)) {
     if (a.type === 'impl_item') return a.childForFieldName('trait') !== null;
     if (a.type === 'function_item') return false;
   }
-  return false;
-}
-
-function docHidden(fn: FnInfo): boolean {
-  const hidden = (n: typeof fn.node): boolean => leadingAttributes(n).some((a) => a.name === 'doc' && /^\s*hidden\s*$/.test(a.args));
-  if (hidden(fn.node)) return true;
-  for (const a of fn.file.ancestors(fn.node)) if (['mod_item', 'impl_item', 'trait_item'].includes(a.type) && hidden(a)) return true;
   return false;
 }
