@@ -123,7 +123,11 @@ export async function analyzeCrate(
     });
   }
   const known = new Set(ALL_RULES.map((r) => r.id));
-  const suppressions = new Map(files.map((f) => [f.path, new Suppressions(f, known, (n) => notifications.push(n))]));
+  const notify = (n: Notification): number => notifications.push(n);
+  const suppressions = new Map([
+    ...files.map((f) => [f.path, new Suppressions(f, known, notify)] as const),
+    ...headers.map((h) => [h.path, Suppressions.forHeader(h, known, notify)] as const),
+  ]);
   const tests = new Map(files.map((f) => [f.path, testRanges(f, root)]));
   const findings: Finding[] = [];
   for (const f of raw) {

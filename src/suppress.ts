@@ -7,6 +7,7 @@
  */
 import type { Finding, Notification } from './findings.js';
 import { innerAttributes, leadingAttributes, leadingTrivia, lintLevel } from './model/attributes.js';
+import type { HeaderFile } from './c/header.js';
 import type { Node, SourceFile } from './source.js';
 
 interface Directive {
@@ -31,8 +32,8 @@ const ITEM_TYPES = new Set(['function_item', 'function_signature_item', 'impl_it
 export class Suppressions {
   private readonly directives: Directive[] = [];
 
-  constructor(file: SourceFile, knownRules: ReadonlySet<string>, notify: (n: Notification) => void) {
-    if (!file.text.includes('ffiguard-ignore') && !file.text.includes('missing_safety_doc')) return;
+  constructor(file: SourceFile | null, knownRules: ReadonlySet<string>, notify: (n: Notification) => void) {
+    if (!file || (!file.text.includes('ffiguard-ignore') && !file.text.includes('missing_safety_doc'))) return;
     const items = collectItems(file);
     // Comments from the syntax tree, so that the words in a string literal or a doc comment do not count.
     // Comments inside macro invocations are in the tree too (inside their token trees).
@@ -70,6 +71,39 @@ export class Suppressions {
       const level = lintLevel([innerAttributes(file.root)], [lint]);
       if (level === 'allow' || level === 'expect') this.directives.push({ rules: new Set([rule]), startLine: 1, endLine: file.lineCount, kind: 'attribute', justification: `#![${level}(${lint})]` });
     }
+  }
+
+  /**
+   * Suppressions in a C header: `// ffiguard-ignore: ..` or `/* ffiguard-ignore: .. *\/` at the end of
+   * a line covers that line; on a line of its own it covers the declaration that starts on the next line
+   * (all of it, however many lines the prototype spans).
+   */
+  static forHeader(header: HeaderFile, knownRules: ReadonlySet<string>, notify: (n: Notification) => void): Suppressions {
+    const out = new Suppressions(null, knownRules, notify);
+    if (!header.text.includes('ffiguard-ignore')) return out;
+    const declarations = header.tree.rootNode.descendantsOfType(['declaration', 'type_definition']);
+    for (const comment of header.tree.rootNode.descendantsOfType('comment')) {
+      const text = comment.text.replace(/^\/\*/, '//').replace(/\*\/$/, '').trimEnd();
+      if (!IGNORE.test(text)) continue;
+      const row = comment.startPosition.row;
+      const parsed = parseIgnore(text);
+      if (typeof parsed === 'string') {
+        notify({ level: 'warning', file: header.path, message: `line ${row + 1}: ${parsed}; expected ${FORM}` });
+        continue;
+      }
+      for (const r of parsed.rules) {
+        if (!knownRules.has(r)) notify({ level: 'warning', file: header.path, message: `line ${row + 1}: unknown rule \`${r}\` in ffiguard-ignore comment; \`ffiguard rules\` lists the rule ids` });
+      }
+      const trailing = header.lineText(row).slice(0, comment.startPosition.column).trim() !== '';
+      let [start, end] = [row + 1, row + 1];
+      if (trailing) [start, end] = [row, row];
+      else {
+        const next = declarations.find((d) => d.startPosition.row === row + 1);
+        if (next) end = next.endPosition.row;
+      }
+      out.directives.push({ rules: new Set(parsed.rules), startLine: start + 1, endLine: end + 1, kind: 'comment', justification: parsed.reason });
+    }
+    return out;
   }
 
   /** The directive that silences this finding, if any. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { ALL_RULES } from '../rules/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO = path.join(ROOT, 'fixtures/demo-crate');
@@ -28,7 +29,7 @@ describe('ffiguard scan', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('error[panic-across-ffi]');
     expect(r.stdout).toMatch(/--> fixtures[\\/]demo-crate[\\/]src[\\/]lib\.rs:\d+:\d+/);
-    expect(r.stdout).toMatch(/ffiguard: \d+ errors, \d+ warnings in 3 files/);
+    expect(r.stdout).toMatch(/ffiguard: \d+ errors, \d+ warnings, \d+ notes in 4 files/);
     expect(r.stdout).not.toContain('\u001b[');
   });
 
@@ -98,7 +99,7 @@ describe('ffiguard rules / explain', () => {
   it('lists every rule with severity and summary', async () => {
     const r = await run('rules');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n')).toHaveLength(8);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(ALL_RULES.length);
     expect(r.stdout).toMatch(/^panic-across-ffi\s+error\s+An `extern "C"` function/m);
   });
 

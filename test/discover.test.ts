@@ -219,7 +219,7 @@ describe('discover', () => {
   it('rejects paths that do not exist or are not Rust files', async () => {
     const root = tree({ 'notes.txt': '' });
     await expect(discover(['foo/'], root)).rejects.toThrow(new UsageError('no such file or directory: foo/'));
-    await expect(discover(['notes.txt'], root)).rejects.toThrow(new UsageError('not a Rust source file: notes.txt'));
+    await expect(discover(['notes.txt'], root)).rejects.toThrow(new UsageError('not a Rust source file or C header: notes.txt'));
   });
 });
 
