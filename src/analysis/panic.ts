@@ -77,6 +77,21 @@ interface BodyContext {
   floats: Set<string>;
   /** Type names of parameters and annotated locals, for resolving method calls. */
   types: Map<string, string>;
+  /** Length tests (`i < v.len()`, `v.is_empty()`, `for i in 0..v.len()`) that make an index in range. */
+  lengthTests: LengthTest[];
+  /** The file imports `BorrowMut`: `.borrow_mut()` there is most likely the trait, which cannot panic. */
+  borrowMutTrait: boolean;
+}
+
+interface LengthTest {
+  /** The indexed value as written, whitespace removed: `v`, `self.items`. */
+  subject: string;
+  /** The index compared with the length (`i`), null when any constant index is meant (`is_empty()`, `len() > 2`), `VARIANT` for `is_some()` and friends. */
+  index: string | null;
+  /** The test covers indexes that start after this offset ... */
+  from: number;
+  /** ... and before this one (a `for` loop's body; the end of the function for an `if`). */
+  to: number;
 }
 
 export class PanicAnalysis {
@@ -253,7 +268,7 @@ export class PanicAnalysis {
         return undefined;
       });
     }
-    return { fn, floats, types };
+    return { fn, floats, types, lengthTests: fn.body ? lengthTests(fn.file, fn.body) : [], borrowMutTrait: importsBorrowMut(fn.file) };
   }
 
   /** A panic site in the node itself (not in its children). */
@@ -262,7 +277,7 @@ export class PanicAnalysis {
     switch (n.type) {
       case 'call_expression': {
         const m = asMethodCall(n);
-        if (m && PANICKY_METHODS.get(m.method) === m.args.length) {
+        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests))) {
           const field = n.childForFieldName('function')!;
           const name = field.type === 'generic_function' ? field.childForFieldName('function')! : field;
           const receiver = unparen(m.receiver);
@@ -285,6 +300,7 @@ export class PanicAnalysis {
         const index = n.namedChild(1);
         // `&v[..]` cannot panic.
         if (index && index.type === 'range_expression' && index.namedChildCount === 0) return null;
+        if (ctx && isLengthTested(n, ctx.lengthTests)) return null;
         return { node: n, what: `indexing \`${clip(n.text)}\`` };
       }
       case 'binary_expression':
@@ -355,6 +371,72 @@ function moduleName(fn: FnInfo): string {
   const stem = parts[parts.length - 1]!.replace(/\.rs$/, '');
   if (stem === 'mod') return parts[parts.length - 2] ?? '';
   return stem === 'lib' || stem === 'main' ? '' : stem;
+}
+
+/**
+ * Tests of a length in a body: a comparison with `x.len()` or an `x.is_empty()` call (an early
+ * return or a branch on it usually guards the indexing that follows), and `for i in a..x.len()`;
+ * also `x.is_some()`-style tests, which guard a later `x.unwrap()` the same way.
+ * Heuristic: ffiguard does not follow control flow, so any earlier test of the same value counts.
+ */
+function lengthTests(file: SourceFile, body: Node): LengthTest[] {
+  const out: LengthTest[] = [];
+  const end = body.endIndex;
+  const lenOf = (n: Node | null): string | null => {
+    const m = n && asMethodCall(unparen(n));
+    return m && m.method === 'len' && m.args.length === 0 ? compact(m.receiver.text) : null;
+  };
+  file.walkBody(body, (n) => {
+    if (n.type === 'binary_expression' && /^[<>]=?$|^[!=]=$/.test(n.childForFieldName('operator')?.text ?? '')) {
+      const l = n.childForFieldName('left');
+      const r = n.childForFieldName('right');
+      const subject = lenOf(l) ?? lenOf(r);
+      const other = lenOf(l) ? r : l;
+      if (subject && other) out.push({ subject, index: isLiteral(unparen(other)) ? null : compact(unparen(other).text), from: n.startIndex, to: end });
+    }
+    const m = asMethodCall(n);
+    if (m && m.method === 'is_empty' && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: null, from: n.startIndex, to: end });
+    if (m && /^is_(some|none|ok|err)$/.test(m.method) && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: VARIANT, from: n.startIndex, to: end });
+    if (n.type === 'for_expression') {
+      const pattern = n.childForFieldName('pattern');
+      const range = n.childForFieldName('value');
+      const loopBody = n.childForFieldName('body');
+      const upper = range?.type === 'range_expression' && !range.text.includes('..=') ? range.namedChild(range.namedChildCount - 1) : null;
+      const subject = lenOf(upper);
+      if (subject && pattern?.type === 'identifier' && loopBody) out.push({ subject, index: pattern.text, from: loopBody.startIndex, to: loopBody.endIndex });
+    }
+    return undefined;
+  });
+  return out;
+}
+
+function isLengthTested(index: Node, tests: LengthTest[]): boolean {
+  const subject = index.namedChild(0);
+  const i = index.namedChild(1);
+  if (!subject || !i || tests.length === 0) return false;
+  const s = compact(subject.text);
+  const constant = isLiteral(unparen(i));
+  const text = compact(unparen(i).text);
+  return tests.some((t) => t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
+}
+
+/** Marks a `LengthTest` that is really a test of an `Option`/`Result` variant (`x.is_some()`). */
+const VARIANT = '?';
+
+/** `x.unwrap()` (or `x.take().unwrap()`, `x.as_ref().unwrap()`) after a test of `x.is_some()` / `x.is_none()` / `x.is_ok()` / `x.is_err()`. */
+function isVariantTested(receiver: Node, call: Node, tests: LengthTest[]): boolean {
+  let r = unparen(receiver);
+  for (let m = asMethodCall(r); m && m.args.length === 0 && /^(take|as_ref|as_mut|as_deref|as_deref_mut|clone|copied|cloned)$/.test(m.method); m = asMethodCall(r)) r = unparen(m.receiver);
+  const subject = compact(r.text);
+  return tests.some((t) => t.index === VARIANT && t.subject === subject && t.from < call.startIndex && call.endIndex <= t.to);
+}
+
+function compact(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+function importsBorrowMut(file: SourceFile): boolean {
+  return /\buse\s[^;]*\bBorrowMut\b/.test(file.text);
 }
 
 /**
