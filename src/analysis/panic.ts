@@ -148,6 +148,8 @@ export class PanicAnalysis {
       if (cur.type === 'closure_expression' || cur.type === 'async_block' || (cur.id === node.id && cur.type === 'identifier')) {
         const call = handedTo(fn.file, cur);
         if (call && this.isBoundary(call)) return call;
+        const viaLocal = cur.id !== node.id ? this.boundaryOfLocal(fn, cur) : null;
+        if (viaLocal) return viaLocal;
       }
     }
     return null;
@@ -215,34 +217,42 @@ export class PanicAnalysis {
    * handed to a boundary (`let work = || ..; catch_unwind(work)`).
    */
   private runsElsewhere(fn: FnInfo, closure: Node, includeGuarded: boolean): boolean {
-    const file = fn.file;
-    const call = handedTo(file, closure);
+    const call = handedTo(fn.file, closure);
     if (call && spawnsThread(call)) return true;
     if (includeGuarded) return false;
     if (call && this.isBoundary(call)) return true;
-    if (closure.type !== 'closure_expression') return false;
-    // `let work = || ..;` or `let work = AssertUnwindSafe(|| ..);`
+    return this.boundaryOfLocal(fn, closure) !== null;
+  }
+
+  /**
+   * For a closure bound to a local (`let work = || ..;`, `let work = AssertUnwindSafe(|| ..);`) that
+   * is only ever handed to boundaries: the first of them.
+   */
+  private boundaryOfLocal(fn: FnInfo, closure: Node): Node | null {
+    if (closure.type !== 'closure_expression') return null;
+    const file = fn.file;
     let value: Node = closure;
     let holder = file.parent(value);
     while (holder && (holder.type === 'arguments' || holder.type === 'parenthesized_expression' || isUnwindSafeWrapper(holder))) {
       if (holder.type !== 'arguments') value = holder;
       holder = file.parent(holder);
     }
-    if (holder?.type !== 'let_declaration' || holder.childForFieldName('value')?.id !== value.id) return false;
+    if (holder?.type !== 'let_declaration' || holder.childForFieldName('value')?.id !== value.id) return null;
     const pattern = holder.childForFieldName('pattern');
-    if (pattern?.type !== 'identifier') return false;
+    if (pattern?.type !== 'identifier') return null;
     const name = pattern.text;
-    let uses = 0;
+    let first: Node | null = null;
     let unguarded = false;
     file.walkBody(fn.body!, (n) => {
       if (unguarded) return false;
       if (n.type === 'identifier' && n.text === name && n.startIndex > holder.endIndex) {
-        uses++;
-        if (!this.isGuarded(fn, n)) unguarded = true;
+        const boundary = this.enclosingBoundary(fn, n);
+        if (!boundary) unguarded = true;
+        first ??= boundary;
       }
       return undefined;
     });
-    return uses > 0 && !unguarded;
+    return unguarded ? null : first;
   }
 
   private context(fn: FnInfo): BodyContext {
