@@ -95,7 +95,8 @@ interface LengthTest {
 }
 
 export class PanicAnalysis {
-  private readonly memo = new Map<Node['id'], PanicSite | null>();
+  /** First site per callee, for each mode (boundaries count, or not under `panic = "abort"`). */
+  private readonly memo = [new Map<Node['id'], PanicSite | null>(), new Map<Node['id'], PanicSite | null>()];
   /** Set while a callee search was cut short (depth limit or cycle): its "no panic" is not final. */
   private cutShort = false;
 
@@ -162,9 +163,10 @@ export class PanicAnalysis {
     return `${name}()`;
   }
 
-  /** The first unguarded panic site of a callee (memoised; cycles count as "does not panic"). */
-  private firstSite(fn: FnInfo, depth: number, stack: Set<Node['id']>): PanicSite | null {
-    const cached = this.memo.get(fn.node.id);
+  /** The first panic site of a callee, unguarded unless `includeGuarded` (memoised; cycles count as "does not panic"). */
+  private firstSite(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>): PanicSite | null {
+    const memo = this.memo[includeGuarded ? 1 : 0]!;
+    const cached = memo.get(fn.node.id);
     if (cached !== undefined) return cached;
     if (!fn.body || depth > MAX_DEPTH || stack.has(fn.node.id)) {
       if (fn.body) this.cutShort = true;
@@ -174,13 +176,13 @@ export class PanicAnalysis {
     this.cutShort = false;
     stack.add(fn.node.id);
     let first: PanicSite | null = null;
-    this.scan(fn, false, depth, stack, (s) => {
+    this.scan(fn, includeGuarded, depth, stack, (s) => {
       first = s;
       return false;
     });
     stack.delete(fn.node.id);
     // A site found is final; "no site" only when nothing below was cut short by the depth limit or a cycle.
-    if (first || !this.cutShort) this.memo.set(fn.node.id, first);
+    if (first || !this.cutShort) memo.set(fn.node.id, first);
     this.cutShort ||= outer;
     return first;
   }
@@ -199,7 +201,7 @@ export class PanicAnalysis {
         // A crate boundary function is followed too: it may re-raise what it caught.
         const callee = this.resolveCallee(ctx, n);
         if (callee) {
-          const inner = this.firstSite(callee, depth + 1, stack);
+          const inner = this.firstSite(callee, includeGuarded, depth + 1, stack);
           if (inner) going = emit({ ...inner, via: [{ file, node: n, callee }, ...inner.via] });
         }
       }

@@ -38,9 +38,11 @@ export function tokensCallOnInput(body: Node, callees: ReadonlySet<string>): boo
     }
     if (k.type !== 'identifier' || !callees.has(k.text)) continue;
     let j = i + 1;
-    if (kids[j]?.type === '!') j++;
+    const bang = kids[j]?.type === '!';
+    if (bang) j++;
     const args = kids[j];
-    if (args?.type === 'token_tree' && /^[([]/.test(args.text) && containsMetavariable(args)) return true;
+    // `f(..)`, `f![..]`, and a macro's `f! { .. }` (a brace after a plain name starts a block or struct literal).
+    if (args?.type === 'token_tree' && (bang || /^[([]/.test(args.text)) && containsMetavariable(args)) return true;
   }
   return false;
 }
