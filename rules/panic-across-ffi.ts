@@ -1,4 +1,4 @@
-import { panicConsequence, panicHelp } from '../src/analysis/consequence.js';
+import { panicConsequence, panicHelp, rethrowHelp } from '../src/analysis/consequence.js';
 import { PanicAnalysis, type PanicSite } from '../src/analysis/panic.js';
 import path from 'node:path';
 import type { CrateModel } from '../src/model/crate.js';
@@ -87,7 +87,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
         file: at.file,
         node: at.node,
         message: `${what} can panic in \`${abiText(fn)} fn ${fn.name}\`${guard}${more}: ${consequence}`,
-        help: panicHelp(crate.settings, fn.name, crateGuard),
+        help: first.rethrows && first.via.length === 0 && !crate.settings.panicAbort ? rethrowHelp(fn.name) : panicHelp(crate.settings, fn.name, crateGuard),
         related: [
           ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${calleeName(v.callee)}()\`` })),
           ...(first.via.length ? [{ file: first.file, node: first.node, message: `${first.what} can panic here${when(first)}` }] : []),

@@ -22,3 +22,8 @@ export function panicHelp(settings: CrateSettings, fnName: string, crateGuard?: 
   const wrap = crateGuard ? `\`${crateGuard}\` (the crate's panic boundary)` : '`std::panic::catch_unwind(|| ..)`';
   return `handle the failure without panicking, or wrap the body of \`${fnName}\` in ${wrap} and return an error value when it catches a panic`;
 }
+
+/** For a caught panic raised again (`catch_unwind(..).unwrap()`, `resume_unwind(payload)`). */
+export function rethrowHelp(fnName: string): string {
+  return `turn the caught panic into an error value that \`${fnName}\` returns to C instead of raising it again`;
+}

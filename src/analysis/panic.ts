@@ -21,6 +21,8 @@ export interface PanicSite {
   what: string;
   /** When it panics, if `what` does not say: "by zero", "on overflow, with `overflow-checks = true`". */
   detail?: string;
+  /** The site raises again a panic that a boundary caught (`catch_unwind(..).unwrap()`, `resume_unwind`). */
+  rethrows?: boolean;
   /** For a panic inside a callee: the calls from the analysed body down to the site. */
   via: { file: SourceFile; node: Node; callee: FnInfo }[];
 }
@@ -284,7 +286,7 @@ export class PanicAnalysis {
   }
 
   /** A panic site in the node itself (not in its children). */
-  directSite(n: Node, ctx?: BodyContext): { node: Node; what: string; detail?: string } | null {
+  directSite(n: Node, ctx?: BodyContext): { node: Node; what: string; detail?: string; rethrows?: boolean } | null {
     const floats = ctx?.floats ?? new Set<string>();
     switch (n.type) {
       case 'call_expression': {
@@ -295,12 +297,12 @@ export class PanicAnalysis {
           const receiver = unparen(m.receiver);
           // `catch_unwind(..).unwrap()` turns the caught panic back into a panic.
           const rethrows = this.isBoundary(receiver);
-          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught` } : {}) };
+          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : {}) };
         }
         const c = m ? null : asPathCall(n);
         // `Option::unwrap(x)`, `Result::expect(r, "..")`: the method called as a function.
         if (c && /^(Option|Result)$/.test(lastOf(c.qualifier)) && PANICKY_METHODS.get(c.name) === c.args.length - 1) return { node: c.callee, what: `\`${lastOf(c.qualifier)}::${c.name}()\`` };
-        if (c && PANIC_FUNCTIONS.has(c.name) && (c.qualifier === '' || c.qualifier.endsWith('panic'))) return { node: c.callee, what: `\`${c.name}()\`` };
+        if (c && PANIC_FUNCTIONS.has(c.name) && (c.qualifier === '' || c.qualifier.endsWith('panic'))) return { node: c.callee, what: `\`${c.name}()\``, rethrows: c.name === 'resume_unwind' };
         return null;
       }
       case 'macro_invocation': {
