@@ -202,7 +202,8 @@ export class PanicAnalysis {
       else if (n.type === 'call_expression') {
         // A crate boundary function is followed too: it may re-raise what it caught.
         const callee = this.resolveCallee(ctx, n);
-        if (callee) {
+        // Calling an `async fn` only builds a future: its body runs when something polls it.
+        if (callee && !(isAsync(callee) && !polledHere(file, n))) {
           const inner = this.firstSite(callee, includeGuarded, depth + 1, stack);
           if (inner) going = emit({ ...inner, via: [{ file, node: n, callee }, ...inner.via] });
         }
@@ -222,7 +223,7 @@ export class PanicAnalysis {
    */
   private runsElsewhere(fn: FnInfo, closure: Node, includeGuarded: boolean): boolean {
     const call = handedTo(fn.file, closure);
-    if (call && spawnsThread(call)) return true;
+    if (call && (spawnsThread(call) || storesCallable(call))) return true;
     if (includeGuarded) return false;
     if (call && this.isBoundary(call)) return true;
     return this.boundaryOfLocal(fn, closure) !== null;
@@ -484,6 +485,30 @@ function isUnwindSafeWrapper(n: Node): boolean {
 }
 
 /** `thread::spawn(|| ..)`, `thread::Builder::new().spawn(|| ..)`, `tokio::spawn(async ..)`, `spawn_blocking(|| ..)`. */
+/**
+ * `Box::new(|..| ..)`, `Arc::new(..)`, `Box::pin(async { .. })`: the callable is stored (a callback
+ * registered for later, a future), not run during this call.
+ */
+function storesCallable(call: Node): boolean {
+  const path = asPathCall(call);
+  return !!path && ['new', 'pin', 'from'].includes(path.name) && /(^|::)(Box|Arc|Rc|Pin)$/.test(path.qualifier);
+}
+
+function isAsync(fn: FnInfo): boolean {
+  return fn.node.namedChildren.some((c) => c.type === 'function_modifiers' && c.children.some((m) => m.type === 'async'));
+}
+
+/** Is this future polled to completion right here: awaited, or (inside) the argument of `block_on`? */
+function polledHere(file: SourceFile, call: Node): boolean {
+  for (const a of file.ancestors(call)) {
+    if (a.type === 'await_expression') return true;
+    const m = asMethodCall(a) ?? asPathCall(a);
+    if (m && ('method' in m ? m.method : m.name) === 'block_on') return true;
+    if (a.type === 'block' || a.type === 'let_declaration' || a.type === 'expression_statement') return false;
+  }
+  return false;
+}
+
 function spawnsThread(call: Node): boolean {
   const path = asPathCall(call);
   if (path) return (path.name === 'spawn' || path.name === 'spawn_blocking') && /(^|::)(thread|tokio|task)$/.test(path.qualifier);
