@@ -1,3 +1,4 @@
+import type { CrateModel } from '../src/model/crate.js';
 import type { FnInfo } from '../src/model/functions.js';
 import { defineRule } from '../src/rule.js';
 import type { Node } from '../src/source.js';
@@ -51,17 +52,18 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
   },
   check({ crate, report }) {
     const exported = [...crate.exportsBySymbol.values()];
-    const releasers = exported.filter((fn) => releases(fn));
+    const releasers = exported.filter((fn) => releases(fn, crate, 0));
     for (const fn of exported) {
       const pointee = returnedPointee(fn);
       if (!pointee) continue;
       const handoff = findHandoff(fn);
       if (!handoff) continue;
-      if (releasers.some((r) => r !== fn && r.params.some((p) => p.isRawPointer && pointeeName(p.type) === pointee))) continue;
+      if (releasers.some((r) => r !== fn && r.params.some((p) => takesBack(p.type, pointee)))) continue;
+      const returned = fn.node.childForFieldName('return_type')!.text.replace(/\s+/g, ' ');
       report({
         file: fn.file,
         node: fn.nameNode,
-        message: `\`${fn.name}\` hands a \`*mut ${pointee}\` to C (\`${handoff.what}\`), but the crate exports no function that takes it back and frees it`,
+        message: `\`${fn.name}\` hands a \`${returned}\` to C (\`${handoff.what}\`), but the crate exports no function that takes it back and frees it`,
         help: `export \`${suggestName(fn.name)}(p: *mut ${pointee})\` that calls \`${handoff.release}(p)\`, and document it as the way to free the result`,
         related: [{ file: fn.file, node: handoff.node, message: 'ownership leaves Rust here' }],
       });
@@ -102,14 +104,30 @@ function findHandoff(fn: FnInfo): { node: Node; what: string; release: string } 
   return found;
 }
 
-/** Does the function give memory back to Rust: `Box::from_raw(p)`, `CString::from_raw`, `Vec::from_raw_parts`, `Arc::decrement_strong_count`? */
-function releases(fn: FnInfo): boolean {
-  if (!fn.params.some((p) => p.isRawPointer)) return false;
+/** A parameter that gives back a `pointee`: `*mut T`/`*const T`, or an owning `Box<T>` / `Option<Box<T>>` (dropped on return). */
+function takesBack(type: Node, pointee: string): boolean {
+  if (type.type === 'pointer_type') return pointeeName(type) === pointee;
+  const m = /^(?:Option\s*<\s*)?Box\s*<\s*(?:[\w:]+::)?(\w+)\s*>\s*>?$/.exec(type.text.replace(/\s+/g, ''));
+  return !!m && m[1] === pointee;
+}
+
+/**
+ * Does the function give memory back to Rust: `Box::from_raw(p)`, `CString::from_raw`,
+ * `Vec::from_raw_parts`, `Arc::decrement_strong_count`, an owning `Box<T>` parameter, or a call to a
+ * crate helper that does one of these (followed two levels deep)?
+ */
+function releases(fn: FnInfo, crate: CrateModel, depth: number): boolean {
+  if (fn.params.some((p) => /^(Option\s*<\s*)?Box\s*</.test(p.type.text))) return true;
+  if (!fn.body || (depth === 0 && !fn.params.some((p) => p.isRawPointer))) return false;
   let found = false;
-  fn.file.walkBody(fn.body!, (n) => {
+  fn.file.walkBody(fn.body, (n) => {
     if (found) return false;
     const c = asPathCall(n);
     if (c && RELEASES.has(c.name) && (OWNERS.has(lastOf(c.qualifier)) || lastOf(c.qualifier) === 'CString')) found = true;
+    else if (c && depth < 2 && !c.qualifier.includes('::')) {
+      const helpers = crate.functionsByName.get(c.name) ?? [];
+      if (helpers.length === 1 && helpers[0] !== fn && releases(helpers[0]!, crate, depth + 1)) found = true;
+    }
     return undefined;
   });
   return found;

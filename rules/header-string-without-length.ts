@@ -32,7 +32,7 @@ export default defineRule({
       for (const fn of header.functions) {
         if (fn.isStatic) continue;
         fn.params.forEach((p, i) => {
-          if (!isCharPointer(p) || isLength(fn.params[i + 1])) return;
+          if (!isCharPointer(p) || isLength(fn.params[i + 1]) || isByteBuffer(p)) return;
           const name = p.name ?? `#${i + 1}`;
           report({
             file: header,
@@ -50,6 +50,14 @@ function isCharPointer(p: CParam): boolean {
   return p.type.kind === 'pointer' && p.type.to.kind === 'scalar' && p.type.to.scalar === 'char';
 }
 
+/** An integer named like a length, or a pointer to one (`size_t *len`: the length is passed both ways). */
 function isLength(p: CParam | undefined): boolean {
-  return !!p && p.type.kind === 'scalar' && !['f32', 'f64', 'bool', 'char'].includes(p.type.scalar) && !!p.name && LENGTH_NAME.test(p.name);
+  if (!p || !p.name || !LENGTH_NAME.test(p.name)) return false;
+  const t = p.type.kind === 'pointer' ? p.type.to : p.type;
+  return t.kind === 'scalar' && !['f32', 'f64', 'bool', 'char'].includes(t.scalar);
+}
+
+/** A mutable `char *` named like a byte buffer (`pixmap`, `data`, `buf`) is memory, not a string. */
+function isByteBuffer(p: CParam): boolean {
+  return p.type.kind === 'pointer' && !p.type.const && /^(buf|buffer|data|bytes|pix|pixels|pixmap|mem|out_?buf)$/i.test(p.name ?? '');
 }

@@ -1,13 +1,13 @@
 /**
  * Which scanned headers describe this crate's C ABI: those that declare at least one function the
  * crate exports. A vendored C library's header under the crate declares none of them, and judging
- * it against the crate would only produce noise.
+ * it against the crate would only produce noise. A header named with `--header` always counts.
  */
 import type { CrateModel } from '../model/crate.js';
 import type { CFunction, HeaderFile } from './header.js';
 
 export function abiHeaders(crate: CrateModel): HeaderFile[] {
-  return crate.headers.filter((h) => h.functions.some((f) => crate.exportsBySymbol.has(f.name)));
+  return crate.headers.filter((h) => h.explicit || h.functions.some((f) => crate.exportsBySymbol.has(f.name)));
 }
 
 /** Every prototype of the crate's ABI headers, by name (first declaration wins). */

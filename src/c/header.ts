@@ -6,7 +6,7 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import type { Span } from '../findings.js';
-import { neutraliseHeader } from './neutralise.js';
+import { decorationMacros, neutraliseHeader } from './neutralise.js';
 import { C_SCALARS, type CType } from './types.js';
 
 type Node = Parser.SyntaxNode;
@@ -37,21 +37,53 @@ function cParser(): Parser {
   return parser;
 }
 
+/**
+ * What the headers of one crate share: a typedef, struct or export macro is often declared in one
+ * header and used in another (`WASM_API_EXTERN` in wasm.h, used by every wasmtime header).
+ */
+export class HeaderScope {
+  readonly typedefs = new Map<string, { node: Node; base: Node; declarator: Node | null; qualifiers: Node[] }>();
+  readonly enums = new Set<string>();
+  /** Structs and unions defined with a field list somewhere (the others are opaque). */
+  readonly completeTypes = new Set<string>();
+  readonly decorationMacros = new Set<string>();
+}
+
+/** Parses a crate's headers together, so that names declared in one resolve in the others. */
+export function parseHeaders(sources: { path: string; text: string }[]): HeaderFile[] {
+  const scope = new HeaderScope();
+  for (const src of sources) for (const name of decorationMacros(src.text)) scope.decorationMacros.add(name);
+  const headers = sources.map((src) => new HeaderFile(src.path, src.text, scope));
+  for (const h of headers) h.collectTypes();
+  for (const h of headers) h.collectFunctions();
+  return headers;
+}
+
 export class HeaderFile {
   readonly tree: Parser.Tree;
   readonly functions: CFunction[] = [];
-  private readonly typedefs = new Map<string, { node: Node; base: Node; declarator: Node | null; qualifiers: Node[] }>();
-  private readonly enums = new Set<string>();
+  /** Named with `--header`: it describes the crate's C ABI whatever it declares. */
+  explicit = false;
+  private readonly typedefs: HeaderScope['typedefs'];
+  private readonly enums: Set<string>;
   private readonly lines: string[];
+  private readonly declarations: Node[] = [];
 
   constructor(
     readonly path: string,
     readonly text: string,
+    private readonly scope: HeaderScope = new HeaderScope(),
   ) {
-    const clean = neutraliseHeader(text);
+    const clean = neutraliseHeader(text, scope.decorationMacros);
     this.tree = cParser().parse(clean, null, { bufferSize: Math.max(32 * 1024, clean.length + 1) });
     this.lines = text.split('\n');
-    this.collect(this.tree.rootNode);
+    this.typedefs = scope.typedefs;
+    this.enums = scope.enums;
+  }
+
+  /** Number of places tree-sitter-c could not parse (unknown macros, C++), for a notification. */
+  get errorCount(): number {
+    return this.tree.rootNode.hasError ? this.tree.rootNode.descendantsOfType('ERROR').length : 0;
   }
 
   lineText(row: number): string {
@@ -66,19 +98,24 @@ export class HeaderFile {
     return { file: this.path, startLine: node.startPosition.row + 1, startColumn: node.startPosition.column + 1, endLine: endNode.endPosition.row + 1, endColumn: endNode.endPosition.column + 1 };
   }
 
-  private collect(root: Node): void {
-    const decls: Node[] = [];
+  /** First pass over every header of the crate: typedefs, enums, complete structs. */
+  collectTypes(): void {
     const visit = (n: Node): void => {
       for (const c of n.namedChildren) {
         if (c.type === 'type_definition') this.addTypedef(c);
-        else if (c.type === 'declaration') decls.push(c);
-        else if (c.type === 'enum_specifier' || c.type === 'struct_specifier') this.addTag(c);
-        if (/^(preproc_|linkage_specification|declaration_list|translation_unit)/.test(c.type) || c.type === 'ERROR') visit(c);
+        else if (c.type === 'declaration') {
+          this.declarations.push(c);
+          for (const t of c.namedChildren) if (/^(enum|struct|union)_specifier$/.test(t.type)) this.addTag(t);
+        } else if (/^(enum|struct|union)_specifier$/.test(c.type)) this.addTag(c);
+        if (/^(preproc_|linkage_specification|declaration_list|translation_unit)/.test(c.type) || c.type === 'ERROR' || c.type === 'expression_statement') visit(c);
       }
     };
-    visit(root);
-    for (const d of decls) {
-      for (const c of d.namedChildren) if (c.type === 'enum_specifier' || c.type === 'struct_specifier') this.addTag(c);
+    visit(this.tree.rootNode);
+  }
+
+  /** Second pass, once every header's types are known: the function prototypes. */
+  collectFunctions(): void {
+    for (const d of this.declarations) {
       const fn = this.readFunction(d);
       if (fn) this.functions.push(fn);
     }
@@ -86,17 +123,22 @@ export class HeaderFile {
 
   private addTag(n: Node): void {
     const name = n.childForFieldName('name')?.text;
-    if (name && n.type === 'enum_specifier') this.enums.add(name);
+    if (!name) return;
+    if (n.type === 'enum_specifier') this.enums.add(name);
+    else if (n.childForFieldName('body')) this.scope.completeTypes.add(name);
   }
 
   private addTypedef(n: Node): void {
     const base = n.childForFieldName('type');
     if (!base) return;
-    if (base.type === 'enum_specifier' || base.type === 'struct_specifier') this.addTag(base);
+    if (/^(enum|struct|union)_specifier$/.test(base.type)) this.addTag(base);
     const qualifiers = n.namedChildren.filter((c) => c.type === 'type_qualifier');
     for (const d of n.childrenForFieldName('declarator')) {
       const name = declaratorName(d);
-      if (name) this.typedefs.set(name, { node: n, base, declarator: d.type === 'type_identifier' ? null : d, qualifiers });
+      if (!name) continue;
+      this.typedefs.set(name, { node: n, base, declarator: d.type === 'type_identifier' ? null : d, qualifiers });
+      // `typedef struct { .. } point_t;` defines a complete type named by the typedef.
+      if (base.childForFieldName('body') && /^(struct|union)_specifier$/.test(base.type)) this.scope.completeTypes.add(name);
     }
   }
 
@@ -181,6 +223,12 @@ export class HeaderFile {
     }
   }
 
+  private named(names: string[], isEnum: boolean, text: string): CType {
+    // A struct never defined with a field list in any header is opaque: C cannot touch its contents.
+    const opaque = !isEnum && !names.some((n) => this.scope.completeTypes.has(n));
+    return { kind: 'named', names, enum: isEnum, ...(opaque ? { opaque } : {}), text };
+  }
+
   /** The type a specifier names (`int`, `unsigned long`, `struct S`, a typedef name). */
   private baseType(n: Node, isConst: boolean, depth = 0): CType {
     const text = (isConst ? 'const ' : '') + n.text.replace(/\s+/g, ' ');
@@ -193,7 +241,7 @@ export class HeaderFile {
     }
     if (n.type === 'struct_specifier' || n.type === 'union_specifier' || n.type === 'enum_specifier') {
       const name = n.childForFieldName('name')?.text;
-      return name ? withConst({ kind: 'named', names: [name], enum: n.type === 'enum_specifier', text }) : { kind: 'unknown', text };
+      return name ? withConst(this.named([name], n.type === 'enum_specifier', text)) : { kind: 'unknown', text };
     }
     if (n.type === 'type_identifier') {
       const name = n.text;
@@ -202,13 +250,14 @@ export class HeaderFile {
       const td = this.typedefs.get(name);
       if (td && depth < 8) {
         const inner = this.applyDeclarator(this.baseType(td.base, td.qualifiers.some((q) => q.text === 'const'), depth + 1), td.declarator).type;
-        if (inner.kind === 'named') return withConst({ ...inner, names: [name, ...inner.names], text });
+        if (inner.kind === 'named') return withConst(this.named([name, ...inner.names], inner.enum === true, text));
         if (inner.kind === 'unknown' && (td.base.type === 'struct_specifier' || td.base.type === 'union_specifier' || td.base.type === 'enum_specifier')) {
-          return withConst({ kind: 'named', names: [name], enum: td.base.type === 'enum_specifier', text });
+          return withConst(this.named([name], td.base.type === 'enum_specifier', text));
         }
-        return { ...inner, text } as CType;
+        // `typedef uint32_t kv_result;`: keep the name, a Rust type of that name is the same type.
+        return { ...inner, text, ...(inner.kind === 'scalar' ? { alias: name } : {}) } as CType;
       }
-      return withConst({ kind: 'named', names: [name], enum: this.enums.has(name), text });
+      return withConst(this.named([name], this.enums.has(name), text));
     }
     return { kind: 'unknown', text };
   }

@@ -8,11 +8,50 @@
 
 const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
 
-export function neutraliseHeader(text: string): string {
-  let out = blankCplusplusBlocks(text);
+export function neutraliseHeader(text: string, knownMacros: ReadonlySet<string> = new Set()): string {
+  let out = blankCommentsInDefines(text);
+  out = blankCplusplusBlocks(out);
   out = blankBareExternC(out);
-  out = blankExportMacros(out);
+  out = blankExportMacros(out, new Set([...knownMacros, ...decorationMacros(text)]));
+  out = blankMacroCallLines(out);
   return out;
+}
+
+/**
+ * Names `#define`d to nothing or to decorations (`__attribute__`, `__declspec`, `extern`, visibility,
+ * another macro): what may stand before or after a prototype. Function-like ones too
+ * (`#define DEPRECATED(msg) __attribute__((deprecated(msg)))`).
+ */
+export function decorationMacros(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)]*\))?[ \t]*(.*)$/gm)) {
+    const body = m[3]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '').replace(/\\$/, '').trim();
+    if (body === '' || /^(__attribute__|__declspec|extern\b|static\b|inline\b|__inline|_Pragma|\[\[)/.test(body) || /^[A-Z][A-Z0-9_]*(\([^)]*\))?$/.test(body)) names.push(m[1]!);
+  }
+  return names;
+}
+
+/** tree-sitter-c ends a macro body at a block comment: blank comments inside `#define` lines continued with `\`. */
+function blankCommentsInDefines(text: string): string {
+  if (!text.includes('#define') || !text.includes('/*')) return text;
+  return text.replace(/^[ \t]*#[ \t]*define\b(?:[^\n]*\\\r?\n)+[^\n]*$/gm, (block) => block.replace(/\/\*[\s\S]*?\*\//g, (c) => blank(c)));
+}
+
+/**
+ * A line holding only a macro call at file level (`WASM_DECLARE_OWN(frame)`, `DECLARE_HANDLE(kv)`):
+ * it expands to declarations ffiguard cannot see, and without a `;` tree-sitter-c would glue it to
+ * the next prototype.
+ */
+function blankMacroCallLines(text: string): string {
+  const lines = text.split('\n');
+  let prev = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const atStatementStart = prev === '' || /[;{}]\s*$|\*\/\s*$|^\s*#/.test(prev);
+    if (atStatementStart && /^\s*[A-Z][A-Z0-9]*_[A-Z0-9_]*\s*\((?:[^()]|\([^()]*\))*\)\s*(\/\/.*|\/\*.*\*\/)?\s*$/.test(line)) lines[i] = blank(line);
+    if (lines[i]!.trim() !== '') prev = lines[i]!;
+  }
+  return lines.join('\n');
 }
 
 /** `#ifdef __cplusplus` ... `#endif` (and `#if defined(__cplusplus)`) hold only C++ linkage lines. */
@@ -33,7 +72,7 @@ function blankCplusplusBlocks(text: string): string {
     if (j >= lines.length) continue;
     const body = lines.slice(i + 1, j);
     // Only guards that hold linkage lines (`extern "C" {`, `}`), never real declarations.
-    if (!body.every((l) => /^\s*(extern\s+"C"\s*\{?|\{|\}|\/\/.*|\/\*.*\*\/)?\s*$/.test(l))) continue;
+    if (!body.every((l) => /^\s*(extern\s+"C"\s*\{?|\{|\})?\s*(\/\/.*|\/\*.*\*\/)?\s*$/.test(l))) continue;
     for (let k = i; k <= j; k++) lines[k] = blank(lines[k]!);
     i = j;
   }
@@ -76,12 +115,7 @@ function matchingBrace(text: string, from: number): number {
  * `__declspec`, `extern`, visibility), plus SCREAMING_CASE words that stand where no C syntax can
  * (before a declaration's type, or between a prototype's `)` and `;`).
  */
-function blankExportMacros(text: string): string {
-  const names = new Set<string>();
-  for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]*(.*)$/gm)) {
-    const body = m[2]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
-    if (body === '' || /^(__attribute__|__declspec|extern\b|static\b|inline\b|__inline|_Pragma|\[\[)/.test(body) || /^[A-Z][A-Z0-9_]*(\([^)]*\))?$/.test(body)) names.add(m[1]!);
-  }
+function blankExportMacros(text: string, names: ReadonlySet<string>): string {
   let out = text;
   const code = out.split('\n');
   for (let i = 0; i < code.length; i++) {
@@ -92,7 +126,9 @@ function blankExportMacros(text: string): string {
       if (!line.includes(name)) continue;
       line = line.replace(new RegExp(`\\b${name}\\b(\\s*\\([^()]*\\))?`, 'g'), (s) => blank(s));
     }
-    // Unknown SCREAMING_CASE words before a type at the start of a declaration.
+    // Unknown SCREAMING_CASE words before a type at the start of a declaration, also when the
+    // return type stands alone on its line (`WASM_API_EXTERN own wasm_store_t *` / `name(..);`).
+    line = line.replace(/^(\s*)((?:[A-Z][A-Z0-9]*_[A-Z0-9_]*\s+)+)(?=(?:const\s+|struct\s+|enum\s+|unsigned\s+|signed\s+)?[A-Za-z_]\w*(?:\s*\*)*\s*$)/, (_m, pre: string, macros: string) => pre + blank(macros));
     line = line.replace(/^(\s*)((?:[A-Z][A-Z0-9]*_[A-Z0-9_]*\s+)+)(?=(?:const\s+|struct\s+|enum\s+|unsigned\s+|signed\s+)?[A-Za-z_]\w*[\s*]+\**\s*[A-Za-z_]\w*\s*\()/, (_m, pre: string, macros: string) => pre + blank(macros));
     // Unknown SCREAMING_CASE words after the parameter list: `void f(void) FOO_DEPRECATED;`
     line = line.replace(/\)(\s+[A-Z][A-Z0-9]*_[A-Z0-9_]*(?:\s*\([^()]*\))?)+\s*;/, (s) => s.replace(/[A-Z][A-Z0-9]*_[A-Z0-9_]*(\s*\([^()]*\))?/g, (x) => blank(x)));

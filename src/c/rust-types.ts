@@ -2,8 +2,11 @@
 import type { Node } from '../source.js';
 import { RUST_SCALARS, type CType } from './types.js';
 
-/** `type Alias = Target;` of the crate, by name. */
-export type AliasMap = Map<string, Node>;
+/**
+ * Names the crate defines as another type: `type Alias = Target;`, `#[repr(transparent)] struct
+ * Id(u32);` (both give the target's syntax), `#[repr(u8)] enum Mode { .. }` (its integer type).
+ */
+export type AliasMap = Map<string, Node | CType>;
 
 export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType {
   if (!node) return { kind: 'void', text: '()' };
@@ -24,7 +27,10 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
       const s = RUST_SCALARS[name];
       if (s) return { kind: 'scalar', scalar: s, text };
       const alias = aliases.get(name);
-      if (alias && depth < 8) return { ...rustType(alias, aliases, depth + 1), text };
+      if (alias && depth < 8) {
+        const target = 'kind' in alias ? alias : rustType(alias, aliases, depth + 1);
+        return { ...target, text, ...(target.kind === 'scalar' ? { alias: name } : {}) } as CType;
+      }
       return { kind: 'named', names: [name], text };
     }
     case 'pointer_type': {
@@ -38,7 +44,10 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
     case 'generic_type': {
       const outer = node.childForFieldName('type');
       const name = outer?.type === 'scoped_type_identifier' ? outer.childForFieldName('name')?.text : outer?.text;
-      const arg = node.childForFieldName('type_arguments')?.namedChildren[0] ?? null;
+      const args = (node.childForFieldName('type_arguments')?.namedChildren ?? []).filter((a) => a.type !== 'lifetime');
+      // `Str<'a>`: lifetimes do not change the ABI.
+      if (args.length === 0 && outer) return { ...rustType(outer, aliases, depth), text };
+      const arg = args[0] ?? null;
       if (!arg) return { kind: 'unknown', text };
       if (name === 'NonNull' || name === 'Box') return { kind: 'pointer', to: rustType(arg, aliases, depth), const: false, text };
       if (name === 'Option') {

@@ -11,8 +11,10 @@ export type Scalar =
 
 export type CType =
   | { kind: 'void'; text: string }
-  | { kind: 'scalar'; scalar: Scalar; text: string }
-  | { kind: 'named'; names: string[]; enum?: boolean; text: string }
+  /** `alias`: the C typedef name the scalar was declared through (`typedef uint32_t kv_result;`). */
+  | { kind: 'scalar'; scalar: Scalar; alias?: string; text: string }
+  /** `opaque`: a struct no header defines with a field list (C can only hold pointers to it). */
+  | { kind: 'named'; names: string[]; enum?: boolean; opaque?: boolean; text: string }
   | { kind: 'pointer'; to: CType; const: boolean; text: string }
   | { kind: 'fn'; ret: CType; params: CType[]; variadic: boolean; text: string }
   | { kind: 'unknown'; text: string };
@@ -84,6 +86,8 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
   if (rust.kind === 'void' || c.kind === 'void') {
     return rust.kind === c.kind ? null : { severity: 'error', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C` };
   }
+  // The same name on both sides is the same type, whatever each side resolves it to.
+  if (rust.kind === 'named' && c.kind === 'scalar' && c.alias && rust.names.some((n) => sameName(n, c.alias!))) return null;
   if (rust.kind === 'scalar' && c.kind === 'named' && c.enum) {
     const info = SCALARS[rust.scalar];
     if (info.cls === 'int' && info.size === 4) return null;
@@ -100,13 +104,25 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
     }
     case 'pointer': {
       const cp = c as typeof rust;
+      // `void *` takes any pointer; a byte pointer is how C spells "some bytes" (pixels, a buffer).
+      const anyPointee = (t: CType): boolean => t.kind === 'void';
+      const bytes = (t: CType): boolean => t.kind === 'scalar' && ['u8', 'i8', 'char'].includes(t.scalar);
+      if (anyPointee(rust.to) || anyPointee(cp.to)) return null;
+      if ((bytes(cp.to) && rust.to.kind === 'named') || (bytes(rust.to) && cp.to.kind === 'named')) {
+        return { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: a byte pointer stands for a typed one; check the layouts agree` };
+      }
       const inner = compareTypes(rust.to, cp.to, flow);
       if (inner && inner.severity !== 'note') return { severity: inner.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee differs (${inner.message})` };
       if (rust.const !== cp.const) {
         const writerIsRust = flow === 'in' ? !rust.const : !cp.const;
-        return writerIsRust
+        // Nobody writes through a pointer to an opaque struct from C; Rust owns its contents.
+        const opaque = cp.to.kind === 'named' && cp.to.opaque === true;
+        return writerIsRust && !opaque
           ? { severity: 'warning', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs, and ${flow === 'in' ? 'Rust may write through a pointer C declares `const`' : 'C may write through a pointer Rust hands out as `*const`'}` }
-          : { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs (harmless in this direction, but the header has drifted)` };
+          : {
+              severity: 'note',
+              message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs (${opaque ? `C cannot see inside the opaque \`${c.text.replace(/^const\s+|\s*\*$/g, '')}\`, so it only documents intent` : 'harmless in this direction, but the header has drifted'})`,
+            };
       }
       // Different opaque names behind a pointer are ABI-compatible; only say so when nothing else differs.
       return inner && rust.to.kind !== 'named' ? inner : null;

@@ -4,6 +4,8 @@
  */
 import type { HeaderFile } from '../c/header.js';
 import type { AliasMap } from '../c/rust-types.js';
+import { RUST_SCALARS, type CType } from '../c/types.js';
+import { leadingAttributes } from './attributes.js';
 import type { AnalyzerConfig } from '../config.js';
 import type { CrateSettings } from '../crate-unit.js';
 import type { Node, SourceFile } from '../source.js';
@@ -40,6 +42,24 @@ export interface CrateModel {
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
 }
 
+/** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
+function reprOf(item: Node): Node | CType | null {
+  const repr = leadingAttributes(item).find((a) => a.name === 'repr');
+  if (!repr) return null;
+  const kinds = repr.args.split(',').map((k) => k.trim());
+  if (item.type === 'enum_item') {
+    const int = kinds.find((k) => RUST_SCALARS[k] !== undefined);
+    return int ? { kind: 'scalar', scalar: RUST_SCALARS[int]!, text: int } : null;
+  }
+  if (!kinds.includes('transparent')) return null;
+  const body = item.childForFieldName('body');
+  const fields = body?.type === 'ordered_field_declaration_list'
+    ? body.namedChildren.filter((c) => !/^(attribute_item|visibility_modifier|line_comment|block_comment)$/.test(c.type))
+    : (body?.namedChildren.filter((c) => c.type === 'field_declaration').map((f) => f.childForFieldName('type')).filter((t): t is Node => t !== null) ?? []);
+  const real = fields.filter((t) => !/PhantomData/.test(t.text));
+  return real.length === 1 ? real[0]! : null;
+}
+
 export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig, headers: HeaderFile[] = []): CrateModel {
   const functions: FnInfo[] = [];
   const imports = new Map<string, { file: SourceFile; node: Node }>();
@@ -64,7 +84,13 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
       } else if (n.type === 'type_item') {
         const name = n.childForFieldName('name')?.text;
         const target = n.childForFieldName('type');
-        if (name && target && !n.childForFieldName('type_parameters')) typeAliases.set(name, target);
+        // Lifetime parameters do not change the ABI; type parameters would need substitution.
+        const params = n.childForFieldName('type_parameters')?.namedChildren ?? [];
+        if (name && target && params.every((p) => p.type === 'lifetime' || p.type === 'lifetime_parameter')) typeAliases.set(name, target);
+      } else if (n.type === 'struct_item' || n.type === 'enum_item') {
+        const name = n.childForFieldName('name')?.text;
+        const repr = reprOf(n);
+        if (name && repr) typeAliases.set(name, repr);
       } else if (n.type === 'use_declaration') {
         aliases.push(...collectAliases(file, n));
         return false;
