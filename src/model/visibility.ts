@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { CrateSettings } from '../crate-unit.js';
 import type { Node, SourceFile } from '../source.js';
-import { cfgDisabled, innerAttributes, leadingAttributes, type Attribute } from './attributes.js';
+import { cfgDisabled, innerAttributes, leadingAttributes, readAttribute, type Attribute } from './attributes.js';
 import type { FnInfo } from './functions.js';
 
 export interface ModuleTree {
@@ -24,7 +24,7 @@ export interface ModuleTree {
   attributeScopes(file: SourceFile, node: Node): Attribute[][];
 }
 
-type Kind = 'mod' | 'fn' | 'type' | 'alias' | 'trait' | 'value';
+type Kind = 'mod' | 'fn' | 'type' | 'alias' | 'trait';
 
 interface Entity {
   kind: Kind;
@@ -64,9 +64,11 @@ const TYPE_KINDS: Record<string, Kind> = {
   union_item: 'type',
   type_item: 'alias',
   trait_item: 'trait',
-  const_item: 'value',
-  static_item: 'value',
 };
+
+const ITEMS_WITHOUT_NAME = new Set(['impl_item', 'use_declaration', 'mod_item']);
+/** Items whose insides are never module scope (a `fn` in a `const _: () = { .. }` block is not exported). */
+const OTHER_ITEMS = new Set(['const_item', 'static_item', 'macro_definition', 'foreign_mod_item', 'extern_crate_declaration', 'function_signature_item', 'associated_type']);
 
 const key = (file: SourceFile, node: Node): string => `${file.path}\0${node.startIndex}\0${node.endIndex}\0${node.type}`;
 
@@ -89,54 +91,73 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
   };
 
   const scan = (m: Module, file: SourceFile, container: Node, isModRs: boolean, off: boolean): void => {
-    for (const c of container.namedChildren) {
-      if (c.type === 'macro_invocation') {
-        // Items a module-level macro is given (`cfg_if! { .. }`, wrappers that re-emit their input).
-        const root = file.expansion(c);
-        if (root) scanTransparent(m, file, root, isModRs, off);
-        continue;
+    scanSiblings(m, file, container.namedChildren, isModRs, off);
+  };
+  /**
+   * Items among sibling nodes, with the attributes in front of each collected on the way (asking each
+   * node for its previous siblings costs a native call per step). Returns the nodes that are no items.
+   */
+  const scanSiblings = (m: Module, file: SourceFile, nodes: Node[], isModRs: boolean, off: boolean): Node[] => {
+    const rest: Node[] = [];
+    let attrs: Node[] = [];
+    for (const c of nodes) {
+      if (c.type === 'attribute_item') attrs.push(c);
+      else if (c.type !== 'line_comment' && c.type !== 'block_comment') {
+        if (!scanItem(m, file, c, attrs, isModRs, off)) rest.push(c);
+        attrs = [];
       }
-      const attrs = leadingAttributes(c);
-      const itemOff = off || cfgDisabled(attrs);
-      const pub = isPub(c);
-      const kind = TYPE_KINDS[c.type];
-      if (kind) {
-        const name = c.childForFieldName('name')?.text;
-        if (!name) continue;
-        const e: Entity = { kind, name, node: c, module: m, pub, off: itemOff };
-        addEntity(m, e);
-        entityByNode.set(key(file, c), e);
-      } else if (c.type === 'impl_item') {
-        implModule.set(key(file, c), m);
-      } else if (c.type === 'use_declaration') {
-        const arg = c.childForFieldName('argument');
-        if (arg) for (const u of flattenUse(arg, [])) m.uses.push({ module: m, ...u, pub, off: itemOff });
-      } else if (c.type === 'mod_item') {
-        const name = c.childForFieldName('name')?.text;
-        if (!name) continue;
-        const body = c.childForFieldName('body');
-        if (body) {
-          const child = newModule(file, name, { file, node: c }, m, pub, itemOff);
-          addEntity(m, child.self);
-          entityByNode.set(key(file, c), child.self);
-          scan(child, file, body, isModRs, itemOff);
-          continue;
-        }
-        const target = resolveModFile(file, c, name, isModRs, byPath);
-        if (!target || fileModule.has(target)) continue;
-        const child = newModule(target, name, { file, node: c }, m, pub, itemOff);
+    }
+    return rest;
+  };
+  /** One child of a module body; false if it is no item (then a macro body is searched below it). */
+  const scanItem = (m: Module, file: SourceFile, c: Node, attrNodes: Node[], isModRs: boolean, off: boolean): boolean => {
+    const kind = TYPE_KINDS[c.type];
+    if (c.type === 'macro_invocation') {
+      // Items a module-level macro is given (`cfg_if! { .. }`, wrappers that re-emit their input).
+      const root = file.expansion(c);
+      if (root) scanTransparent(m, file, root, isModRs, off);
+      return true;
+    }
+    if (OTHER_ITEMS.has(c.type)) return true;
+    if (!kind && !ITEMS_WITHOUT_NAME.has(c.type)) return false;
+    const itemOff = off || (attrNodes.length > 0 && cfgDisabled(attrNodes.map(readAttribute).filter((a): a is Attribute => a !== null)));
+    const pub = isPub(c);
+    if (kind) {
+      const name = c.childForFieldName('name')?.text;
+      if (!name) return true;
+      const e: Entity = { kind, name, node: c, module: m, pub, off: itemOff };
+      addEntity(m, e);
+      entityByNode.set(key(file, c), e);
+    } else if (c.type === 'impl_item') {
+      implModule.set(key(file, c), m);
+    } else if (c.type === 'use_declaration') {
+      const arg = c.childForFieldName('argument');
+      if (arg) for (const u of flattenUse(arg, [])) m.uses.push({ module: m, ...u, pub, off: itemOff });
+    } else if (c.type === 'mod_item') {
+      const name = c.childForFieldName('name')?.text;
+      if (!name) return true;
+      const body = c.childForFieldName('body');
+      if (body) {
+        const child = newModule(file, name, { file, node: c }, m, pub, itemOff);
         addEntity(m, child.self);
         entityByNode.set(key(file, c), child.self);
-        fileModule.set(target, child);
-        scan(child, target, target.root, /(^|[\\/])mod\.rs$/.test(target.path), itemOff);
+        scan(child, file, body, isModRs, itemOff);
+        return true;
       }
+      const target = resolveModFile(file, c, name, isModRs, byPath);
+      if (!target || fileModule.has(target)) return true;
+      const child = newModule(target, name, { file, node: c }, m, pub, itemOff);
+      addEntity(m, child.self);
+      entityByNode.set(key(file, c), child.self);
+      fileModule.set(target, child);
+      scan(child, target, target.root, /(^|[\\/])mod\.rs$/.test(target.path), itemOff);
     }
+    return true;
   };
-  const scanTransparent = (m: Module, file: SourceFile, node: Node, isModRs: boolean, off: boolean): void => {
-    scan(m, file, node, isModRs, off);
-    for (const c of node.namedChildren) {
-      if (!TYPE_KINDS[c.type] && !['impl_item', 'mod_item', 'use_declaration', 'macro_invocation'].includes(c.type)) scanTransparent(m, file, c, isModRs, off);
-    }
+  /** Items anywhere in a macro's parsed arguments (`cfg_if!` puts them inside blocks), not inside other items. */
+  const scanTransparent = (m: Module, file: SourceFile, root: Node, isModRs: boolean, off: boolean): void => {
+    const stack = [root];
+    while (stack.length) stack.push(...scanSiblings(m, file, stack.pop()!.namedChildren, isModRs, off));
   };
 
   const roots: Module[] = [];
@@ -181,7 +202,7 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
   const isTypeExported = (m: Module, type: Node | null, depthLeft = 4): boolean | undefined => {
     const segs = type ? typePath(type) : null;
     if (!segs) return undefined;
-    const targets = resolver.resolve(m, segs).filter((t) => t.kind !== 'mod' && t.kind !== 'fn' && t.kind !== 'value');
+    const targets = resolver.resolve(m, segs).filter((t) => t.kind !== 'mod' && t.kind !== 'fn');
     if (!targets.length) return undefined;
     return targets.some((t) => {
       if (t.kind !== 'alias') return exported.has(t);
@@ -232,6 +253,8 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
 /** Resolves `use` paths and type paths inside the crate; paths into other crates resolve to nothing. */
 class Resolver {
   private readonly active = new Set<Use>();
+  /** Memoised lookups: glob re-exports form DAGs (and cycles) that would otherwise be walked again and again. */
+  private readonly cache = new Map<Module, Map<string, Entity[]>>();
 
   resolve(from: Module, segs: string[]): Entity[] {
     if (!segs.length) return [];
@@ -271,6 +294,18 @@ class Resolver {
 
   /** What `name` means inside module `m`: its own items, then its imports, then its glob imports. */
   private lookup(m: Module, name: string): Entity[] {
+    let byName = this.cache.get(m);
+    if (!byName) this.cache.set(m, (byName = new Map()));
+    const cached = byName.get(name);
+    if (cached) return cached;
+    // A lookup that comes back to itself (`use a::*` in b, `use b::*` in a) finds nothing new there.
+    byName.set(name, []);
+    const found = this.lookupUncached(m, name);
+    byName.set(name, found);
+    return found;
+  }
+
+  private lookupUncached(m: Module, name: string): Entity[] {
     const own = m.items.get(name) ?? [];
     const imported: Entity[] = [];
     for (const u of m.uses) {
@@ -337,8 +372,9 @@ function typePath(type: Node): string[] | null {
 }
 
 function isPub(item: Node): boolean {
-  const vis = item.namedChildren.find((c) => c.type === 'visibility_modifier');
-  return !!vis && vis.text.replace(/\s+/g, '') === 'pub';
+  // The visibility comes first among an item's children (attributes are its siblings).
+  const vis = item.firstNamedChild;
+  return vis?.type === 'visibility_modifier' && vis.text.replace(/\s+/g, '') === 'pub';
 }
 
 function crateRoots(files: SourceFile[], settings: CrateSettings): SourceFile[] {
