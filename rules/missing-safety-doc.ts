@@ -10,7 +10,7 @@ const SAFETY_TITLES = new Set(['Safety', 'SAFETY', 'Implementation safety', 'Imp
 const CLIPPY_LINTS = ['clippy::missing_safety_doc', 'clippy::style', 'clippy::all'];
 
 /** Does the Markdown have a heading (any level, ATX or setext) whose text is "Safety"? */
-export function hasSafetySection(doc: string): boolean {
+function hasSafetySection(doc: string): boolean {
   return markdownHeadings(doc).some((runs) => runs.some((r) => SAFETY_TITLES.has(r.trim())));
 }
 

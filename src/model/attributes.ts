@@ -208,11 +208,6 @@ export function readDocs(item: Node, filePath?: string): Docs {
   return { text: joinFragments(fragments), incomplete, suspicious };
 }
 
-/** The item's outer doc text. */
-export function docText(item: Node): string {
-  return readDocs(item).text;
-}
-
 /** rustdoc's `beautify_doc_string`: drop a block comment's `*` margin and its all-star first/last lines. */
 function beautify(data: string, block: boolean): string {
   if (!data.includes('\n')) return data;

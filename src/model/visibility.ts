@@ -402,9 +402,3 @@ function resolveModFile(
   const moduleDir = path.join(base, ...inline);
   return byPath.get(path.join(moduleDir, `${name}.rs`)) ?? byPath.get(path.join(moduleDir, name, 'mod.rs'));
 }
-
-/** Kept for callers that only need the predicate. */
-export function computeExports(files: SourceFile[], settings: CrateSettings): (fn: FnInfo) => boolean {
-  const tree = buildModuleTree(files, settings);
-  return (fn) => tree.isExported(fn);
-}
