@@ -69,6 +69,9 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
     const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
     for (const fn of crate.ffiFunctions) {
       if (mayUnwind(fn) || analysis.hasBoundaryAttribute(fn)) continue;
+      // `ffi_fn! { fn f() { .. } }` whose macro runs the body under `catch_unwind`.
+      const macroGuard = fn.generatedBy !== undefined && crate.guards.panicBoundaries.has(fn.generatedBy) ? fn.generatedBy : undefined;
+      if (macroGuard && !crate.settings.panicAbort) continue;
       const sites = analysis.sites(fn, crate.settings.panicAbort);
       const first = sites[0];
       if (!first) continue;
@@ -82,7 +85,13 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
       const more = sites.length > 1 ? ` (and ${sites.length - 1} more panic site${sites.length > 2 ? 's' : ''})` : '';
       // Under `panic = "abort"` guarded sites are reported too: say which boundary fails to help.
       const boundary = analysis.enclosingBoundary(fn, at.node);
-      const guard = !crate.settings.panicAbort ? ' outside any `catch_unwind`' : boundary ? `, even inside \`${analysis.boundaryName(boundary)}\`` : '';
+      const guard = !crate.settings.panicAbort
+        ? ' outside any `catch_unwind`'
+        : boundary
+          ? `, even inside \`${analysis.boundaryName(boundary)}\``
+          : macroGuard
+            ? `, even inside \`${macroGuard}!\``
+            : '';
       report({
         file: at.file,
         node: at.node,

@@ -86,6 +86,13 @@ export class SourceFile {
     let tree: Parser.Tree | null = null;
     try {
       tree = parseRustRange(this.parsedText, range);
+      // `ffi_fn! { fn f() { .. } ?= default }`: macro syntax after an item confuses the parser; the
+      // item alone still parses, so parse up to the end of the last `fn`'s body.
+      const cut = brace && tree.rootNode.hasError ? endOfLastFnBody(tt) : null;
+      if (cut) {
+        const shorter = parseRustRange(this.parsedText, { ...range, endIndex: cut.endIndex, endPosition: cut.endPosition });
+        if (!shorter.rootNode.hasError) tree = shorter;
+      }
       this.hosts.set(tree, macro);
     } catch {
       tree = null;
@@ -143,6 +150,22 @@ export class SourceFile {
 }
 
 const NESTED_ITEMS = new Set(['function_item', 'impl_item', 'trait_item', 'mod_item', 'macro_definition', 'struct_item', 'enum_item', 'const_item', 'static_item']);
+
+/** The `{ .. }` body of the last top-level `fn` in a token tree, when other tokens follow it. */
+function endOfLastFnBody(tt: Node): Node | null {
+  const kids = tt.children;
+  let afterFn = false;
+  let body: Node | null = null;
+  for (let i = 1; i < kids.length - 1; i++) {
+    const k = kids[i]!;
+    if (k.type === 'fn') afterFn = true;
+    else if (afterFn && k.type === 'token_tree' && k.text.startsWith('{')) {
+      body = k;
+      afterFn = false;
+    }
+  }
+  return body && body.id !== kids[kids.length - 2]?.id ? body : null;
+}
 
 export function macroName(macro: Node): string | null {
   const m = macro.childForFieldName('macro');

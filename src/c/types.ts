@@ -114,15 +114,13 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
       const inner = compareTypes(rust.to, cp.to, flow);
       if (inner && inner.severity !== 'note') return { severity: inner.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee differs (${inner.message})` };
       if (rust.const !== cp.const) {
+        // Nobody writes through a pointer to an opaque struct from C, and Rust owns its contents:
+        // constness on a handle only documents intent.
+        if (cp.to.kind === 'named' && cp.to.opaque === true) return inner;
         const writerIsRust = flow === 'in' ? !rust.const : !cp.const;
-        // Nobody writes through a pointer to an opaque struct from C; Rust owns its contents.
-        const opaque = cp.to.kind === 'named' && cp.to.opaque === true;
-        return writerIsRust && !opaque
+        return writerIsRust
           ? { severity: 'warning', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs, and ${flow === 'in' ? 'Rust may write through a pointer C declares `const`' : 'C may write through a pointer Rust hands out as `*const`'}` }
-          : {
-              severity: 'note',
-              message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs (${opaque ? `C cannot see inside the opaque \`${c.text.replace(/^const\s+|\s*\*$/g, '')}\`, so it only documents intent` : 'harmless in this direction, but the header has drifted'})`,
-            };
+          : { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs (harmless in this direction, but the header has drifted)` };
       }
       // Different opaque names behind a pointer are ABI-compatible; only say so when nothing else differs.
       return inner && rust.to.kind !== 'named' ? inner : null;

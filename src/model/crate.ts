@@ -8,10 +8,10 @@ import { RUST_SCALARS, type CType } from '../c/types.js';
 import { leadingAttributes } from './attributes.js';
 import type { AnalyzerConfig } from '../config.js';
 import type { CrateSettings } from '../crate-unit.js';
-import type { Node, SourceFile } from '../source.js';
+import { macroName, type Node, type SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
-import { collectMacro, type MacroDef } from './macros.js';
+import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type ModuleTree } from './visibility.js';
 
 export interface CrateModel {
@@ -40,6 +40,29 @@ export interface CrateModel {
   modules: ModuleTree;
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
+}
+
+/** `ffi_fn! { fn name(..) { .. } }`: the `fn` takes the ABI and export of the macro's transcriber. */
+function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>): void {
+  const templates = new Map<string, ExportTemplate>();
+  for (const [name, def] of macros) {
+    const t = exportTemplate(def);
+    if (t) templates.set(name, t);
+  }
+  if (templates.size === 0) return;
+  for (const fn of functions) {
+    if (fn.abi !== null) continue;
+    // Only a `fn` written directly in the invocation's arguments, not one nested deeper.
+    const root = fn.node.parent;
+    if (!root || root.type !== 'source_file' || root.tree === fn.file.tree) continue;
+    const host = fn.file.parent(root);
+    const name = host ? macroName(host) : null;
+    const t = name ? templates.get(name) : undefined;
+    if (!t) continue;
+    fn.abi = t.abi;
+    fn.exported = fn.exported || t.exported;
+    fn.generatedBy = name!;
+  }
 }
 
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
@@ -104,6 +127,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     if (list) list.push(fn);
     else functionsByName.set(fn.name, [fn]);
   }
+  applyExportTemplates(functions, macros);
   const ffiFunctions = functions.filter((f) => f.body && isFfiFunction(f));
   const exportsBySymbol = new Map<string, FnInfo>();
   for (const fn of ffiFunctions) {

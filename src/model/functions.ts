@@ -34,6 +34,11 @@ export interface FnInfo {
   /** True for `impl Trait for Type` and `trait` items. */
   inTrait: boolean;
   hasSelf: boolean;
+  /**
+   * The macro that turns this `fn` into an FFI export (`ffi_fn! { fn name(..) { .. } }` whose
+   * transcriber writes `#[no_mangle] pub extern "C" fn $name`): its ABI and export come from there.
+   */
+  generatedBy?: string;
 }
 
 /** Called from C: an `extern` function with a C-family ABI. */

@@ -99,3 +99,32 @@ export function macroChecksNull(def: MacroDef, nullCheckNames: ReadonlySet<strin
   const bails = /\breturn\b|\?|\bpanic\s*!|\bunreachable\s*!|\bErr\s*\(|\bNone\b/.test(text);
   return tests && bails;
 }
+
+export interface ExportTemplate {
+  abi: string;
+  exported: boolean;
+}
+
+/**
+ * A macro whose transcriber writes `extern "C" fn $name` around the `fn` it is given (hyper's and
+ * regex-capi's `ffi_fn!`): each `fn` in an invocation becomes an FFI function with that ABI.
+ */
+export function exportTemplate(def: MacroDef): ExportTemplate | null {
+  let abi: string | null = null;
+  let exported = false;
+  const scan = (tt: Node): void => {
+    const kids = tt.children;
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i]!;
+      if (k.type === 'token_tree') scan(k);
+      else if (k.type === 'identifier' && (k.text === 'no_mangle' || k.text === 'export_name')) exported = true;
+      else if (k.type === 'identifier' && k.text === 'extern') {
+        let j = i + 1;
+        const lit = kids[j]?.type === 'string_literal' ? kids[j++]!.text.slice(1, -1) : 'C';
+        if (kids[j]?.type === 'fn' && kids[j + 1]?.type === 'metavariable') abi ??= lit;
+      }
+    }
+  };
+  for (const b of def.bodies) scan(b);
+  return abi ? { abi, exported } : null;
+}
