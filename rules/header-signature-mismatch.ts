@@ -1,7 +1,8 @@
 import { declarations } from '../src/c/abi-headers.js';
 import { rustSignature } from '../src/c/signature.js';
-import { compareTypes } from '../src/c/types.js';
-import { defineRule } from '../src/rule.js';
+import { compareTypes, type Difference } from '../src/c/types.js';
+import { defineRule, type Locatable } from '../src/rule.js';
+import type { Node } from '../src/source.js';
 
 export default defineRule({
   id: 'header-signature-mismatch',
@@ -44,6 +45,15 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
   },
   check({ crate, report }) {
     const declared = declarations(crate);
+    // One note per type ffiguard cannot map (wasmtime passes one such type to 100 functions).
+    const unmapped = new Map<string, { first: Parameters<typeof report>[0]; more: { file: Locatable; node: Node; message: string }[] }>();
+    const reportDifference = (input: Parameters<typeof report>[0], d: Difference): void => {
+      if (!d.unmapped) return report(input);
+      const key = d.unmapped.replace(/<'[^>]*>/g, '').replace(/\s+/g, '');
+      const seen = unmapped.get(key);
+      if (seen) seen.more.push({ file: input.file, node: input.node, message: input.message });
+      else unmapped.set(key, { first: input, more: [] });
+    };
     for (const [symbol, rustFn] of crate.exportsBySymbol) {
       const decl = declared.get(symbol);
       if (!decl) continue;
@@ -69,26 +79,37 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
         const d = compareTypes(p.type, c.type);
         if (!d) return;
         const name = c.name ?? p.name ?? `#${i + 1}`;
-        report({
+        reportDifference({
           file: header,
           node: c.node,
           severity: d.severity,
           message: `parameter \`${name}\` of \`${symbol}\`: ${d.message}`,
           help: d.severity === 'note' ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)' : `declare it to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
           related: [{ file: rustFn.file, node: p.node, message: 'the Rust parameter' }],
-        });
+        }, d);
       });
       const d = compareTypes(sig.ret, cFn.ret, 'out');
       if (d) {
-        report({
+        reportDifference({
           file: header,
           node: cFn.nameNode,
           severity: d.severity,
           message: `return type of \`${symbol}\`: ${d.message}`,
           help: d.severity === 'note' ? 'check the return type by hand' : `declare the return type to match the Rust \`${sig.ret.text}\``,
           related: [{ file: rustFn.file, node: sig.retNode ?? rustFn.nameNode, message: 'the Rust return type' }],
-        });
+        }, d);
       }
+    }
+    for (const { first, more } of unmapped.values()) {
+      if (more.length === 0) {
+        report(first);
+        continue;
+      }
+      report({
+        ...first,
+        message: `${first.message} (nor in ${more.length} more place${more.length === 1 ? '' : 's'} where it is used)`,
+        related: [...(first.related ?? []), ...more.slice(0, 10).map((m) => ({ ...m, message: 'also not compared here' }))],
+      });
     }
   },
 });

@@ -24,11 +24,15 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
     case 'scoped_type_identifier': {
       const name = node.type === 'scoped_type_identifier' ? (node.childForFieldName('name')?.text ?? text) : node.text;
       if (name === 'c_void') return { kind: 'void', text };
+      const nonZero = /^NonZero([IU]\d+|[IU]size)$/.exec(name);
+      if (nonZero) return { kind: 'scalar', scalar: RUST_SCALARS[nonZero[1]!.toLowerCase()]!, text };
       const s = RUST_SCALARS[name];
       if (s) return { kind: 'scalar', scalar: s, text };
       const alias = aliases.get(name);
       if (alias && depth < 8) {
         const target = 'kind' in alias ? alias : rustType(alias, aliases, depth + 1);
+        // Keep the alias's own name: C often declares the same name (`wasm_functype_t` both sides).
+        if (target.kind === 'named') return { ...target, names: [name, ...target.names], text };
         return { ...target, text, ...(target.kind === 'scalar' ? { alias: name } : {}) } as CType;
       }
       return { kind: 'named', names: [name], text };
@@ -53,9 +57,13 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
       if (name === 'Option') {
         // `Option<&T>`, `Option<NonNull<T>>`, `Option<Box<T>>`, `Option<extern "C" fn(..)>` are nullable pointers.
         const inner = rustType(arg, aliases, depth);
-        return inner.kind === 'pointer' || inner.kind === 'fn' ? { ...inner, text } : { kind: 'unknown', text };
+        const nonZero = /^(core::num::|std::num::)?NonZero/.test(arg.text);
+        return inner.kind === 'pointer' || inner.kind === 'fn' || (nonZero && inner.kind === 'scalar') ? { ...inner, text } : { kind: 'unknown', text };
       }
-      if (name === 'ManuallyDrop' || name === 'MaybeUninit') return { ...rustType(arg, aliases, depth), text };
+      // Wrappers with the layout of what they wrap.
+      if (name === 'ManuallyDrop' || name === 'MaybeUninit' || name === 'UnsafeCell' || name === 'Cell' || name === 'Wrapping') return { ...rustType(arg, aliases, depth), text };
+      // `NonZero<u32>`, and `Option<NonZeroU64>` (the niche keeps it the integer's size).
+      if (name === 'NonZero') return { ...rustType(arg, aliases, depth), text };
       return { kind: 'unknown', text };
     }
     case 'function_type': {

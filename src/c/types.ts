@@ -55,6 +55,7 @@ export const C_SCALARS: Record<string, Scalar> = {
   'long long': 'i64', 'long long int': 'i64', 'signed long long': 'i64', 'unsigned long long': 'u64', 'unsigned long long int': 'u64',
   size_t: 'size', uintptr_t: 'size', ssize_t: 'ssize', intptr_t: 'ssize', ptrdiff_t: 'ssize',
   float: 'f32', double: 'f64', bool: 'bool', _Bool: 'bool',
+  char16_t: 'u16', char32_t: 'u32', char8_t: 'u8',
 };
 
 /** Rust spellings (last path segment) → scalar. */
@@ -71,6 +72,8 @@ export interface Difference {
   severity: 'error' | 'warning' | 'note';
   /** An independent clause saying what differs, e.g. "`f32` in Rust but `double` in C: 32-bit vs 64-bit". */
   message: string;
+  /** For "cannot map" notes: the type ffiguard could not map, so reports can group them. */
+  unmapped?: string;
 }
 
 /**
@@ -80,8 +83,12 @@ export interface Difference {
  * through one Rust handed out as `*const`) is a warning; the harmless direction is a note.
  */
 export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): Difference | null {
+  // The same spelling on both sides (`wasmtime_call_future_t`) is the same type, even when ffiguard
+  // cannot say what that type is.
+  if (spelledAlike(rust.text, c.text)) return null;
   if (rust.kind === 'unknown' || c.kind === 'unknown') {
-    return { severity: 'note', message: `ffiguard cannot map \`${rust.kind === 'unknown' ? rust.text : c.text}\` to a C ABI type, so it did not compare \`${rust.text}\` with \`${c.text}\`` };
+    const unmapped = rust.kind === 'unknown' ? rust.text : c.text;
+    return { severity: 'note', message: `ffiguard cannot map \`${unmapped}\` to a C ABI type, so it did not compare \`${rust.text}\` with \`${c.text}\``, unmapped };
   }
   if (rust.kind === 'void' || c.kind === 'void') {
     return rust.kind === c.kind ? null : { severity: 'error', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C` };
@@ -116,7 +123,7 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
       if (rust.const !== cp.const) {
         // Nobody writes through a pointer to an opaque struct from C, and Rust owns its contents:
         // constness on a handle only documents intent.
-        if (cp.to.kind === 'named' && cp.to.opaque === true) return inner;
+        if (cp.to.kind === 'named' && cp.to.opaque === true) return inner && rust.to.kind !== 'named' ? inner : null;
         const writerIsRust = flow === 'in' ? !rust.const : !cp.const;
         return writerIsRust
           ? { severity: 'warning', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs, and ${flow === 'in' ? 'Rust may write through a pointer C declares `const`' : 'C may write through a pointer Rust hands out as `*const`'}` }
@@ -134,7 +141,7 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
       const back = flow === 'in' ? 'out' : 'in';
       const diffs = [compareTypes(rust.ret, cf.ret, flow), ...rust.params.map((p, i) => compareTypes(p, cf.params[i]!, back))].filter((d): d is Difference => d !== null);
       const worst = diffs.find((d) => d.severity === 'error') ?? diffs.find((d) => d.severity === 'warning') ?? diffs[0];
-      return worst ? { severity: worst.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the function pointer differs (${worst.message})` } : null;
+      return worst ? { severity: worst.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the function pointer differs (${worst.message})`, ...(worst.unmapped ? { unmapped: worst.unmapped } : {}) } : null;
     }
     default:
       return null;
@@ -164,6 +171,11 @@ function compareScalars(r: Extract<CType, { kind: 'scalar' }>, c: Extract<CType,
   if (a.size !== b.size) return { severity: 'error', message: `${both}: ${a.size * 8}-bit vs ${b.size * 8}-bit` };
   if (a.signed !== null && b.signed !== null && a.signed !== b.signed) return { severity: 'warning', message: `${both}: the signedness differs` };
   return null;
+}
+
+function spelledAlike(rust: string, c: string): boolean {
+  const norm = (s: string) => s.replace(/<'[^>]*>|\b(const|struct|enum|union|crate|super|self)\b|::/g, '').replace(/\s+/g, '');
+  return /^[A-Za-z_]\w*$/.test(norm(rust)) && norm(rust) === norm(c);
 }
 
 /** `Store` ~ `Store`, `struct Store`, `kv_Store` (cbindgen prefix), `store_t`. */

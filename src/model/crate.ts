@@ -71,6 +71,9 @@ function reprOf(item: Node): Node | CType | null {
   if (!repr) return null;
   const kinds = repr.args.split(',').map((k) => k.trim());
   if (item.type === 'enum_item') {
+    // `#[repr(C, u8)] enum E { A(u32), .. }` is a tagged union, not an integer.
+    const fieldless = (item.childForFieldName('body')?.namedChildren ?? []).every((v) => v.type !== 'enum_variant' || !v.childForFieldName('body'));
+    if (!fieldless) return null;
     const int = kinds.find((k) => RUST_SCALARS[k] !== undefined);
     return int ? { kind: 'scalar', scalar: RUST_SCALARS[int]!, text: int } : null;
   }
