@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
+import { configuredSeverity, fileFilter, loadProjectConfig, withConfiguredNames, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
 import { discover } from './discover.js';
 import { compareFindings, type Finding, type Notification } from './findings.js';
@@ -28,6 +29,10 @@ export interface ScanOptions {
   noHeaders?: boolean;
   /** Also report findings in test code (`tests/`, `benches/`, `#[cfg(test)]`, `#[test]`). */
   includeTests?: boolean;
+  /** A configuration file named with `--config`; else ffiguard.toml or Cargo.toml metadata is looked for (see config-file.ts). */
+  configFile?: string;
+  /** Rule levels from `--rule ID=LEVEL`, over those of the configuration file. */
+  ruleLevels?: Record<string, RuleLevel>;
 }
 
 /** Native trees are freed only when the event loop turns: yield every few files to keep memory flat. */
@@ -35,14 +40,18 @@ const YIELD_EVERY = 20;
 
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
-  const rules = opts.rules ?? ALL_RULES;
   const { crates, notifications } = await discover(opts.paths, opts.cwd);
+  const project = loadProjectConfig(opts);
+  const levels = new Map([...(project?.rules ?? []), ...Object.entries(opts.ruleLevels ?? {})]);
+  const rules = (opts.rules ?? ALL_RULES).filter((r) => levels.get(r.id) !== 'off');
+  const config = withConfiguredNames(opts.config ?? DEFAULT_CONFIG, project);
+  const wanted = fileFilter(project);
   const findings: Finding[] = [];
   let filesScanned = 0;
-  const extraHeaders = (opts.headers ?? []).map((h) => path.resolve(opts.cwd, h));
+  const extraHeaders = [...(opts.headers ?? []).map((h) => path.resolve(opts.cwd, h)), ...(opts.noHeaders ? [] : (project?.headers ?? []))];
   for (const unit of crates) {
     const sources: { path: string; text: string }[] = [];
-    let files = opts.noHeaders ? unit.files.filter((f) => !isHeader(f)) : unit.files;
+    let files = (opts.noHeaders ? unit.files.filter((f) => !isHeader(f)) : unit.files).filter(wanted);
     // A header named with --header belongs to the crate it sits in, or to every crate when it sits in none.
     const mine = extraHeaders.filter((h) => h.startsWith(unit.root + path.sep) || !crates.some((c) => h.startsWith(c.root + path.sep)));
     files = [...new Set([...files, ...mine])];
@@ -53,8 +62,12 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
         notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       }
     }
-    const result = await analyzeCrate(unit.root, unit.settings, sources, { ...opts, rules, explicitHeaders: extraHeaders });
-    findings.push(...result.findings);
+    const result = await analyzeCrate(unit.root, unit.settings, sources, { ...opts, config, rules, explicitHeaders: extraHeaders });
+    for (const f of result.findings) {
+      const level = levels.get(f.ruleId);
+      const rule = rules.find((r) => r.id === f.ruleId);
+      findings.push(level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f);
+    }
     notifications.push(...result.notifications);
     filesScanned += result.filesParsed;
   }
@@ -68,6 +81,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     cwd: opts.cwd,
     repoRoot: await repositoryRoot(path.resolve(opts.cwd, opts.paths[0] ?? '.'), opts.cwd),
     includeSuppressed: !!opts.includeSuppressed,
+    ...(project ? { config: { file: project.file, table: project.table } } : {}),
   };
 }
 

@@ -16,4 +16,6 @@ export interface ScanResult {
   repoRoot: string;
   /** Suppressed findings are in `findings` (with `suppression` set) only when this is true. */
   includeSuppressed: boolean;
+  /** The configuration file the scan used (`table`: its Cargo.toml metadata table), if any. */
+  config?: { file: string; table?: string };
 }

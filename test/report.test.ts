@@ -193,8 +193,9 @@ describe('json', () => {
         version: '1.2.3',
       }),
     ) as JsonReport;
-    expect(Object.keys(report)).toEqual(['version', 'findings', 'notifications', 'summary']);
+    expect(Object.keys(report)).toEqual(['version', 'config', 'findings', 'notifications', 'summary']);
     expect(report.version).toBe('1.2.3');
+    expect(report.config).toBeNull();
     expect(report.findings[1]).toEqual({
       ruleId: 'panic-across-ffi',
       severity: 'error',

@@ -37,6 +37,8 @@ export interface JsonNotification {
 export interface JsonReport {
   /** ffiguard's version. */
   version: string;
+  /** The configuration file the scan used (path relative like finding paths; `table`: the Cargo.toml metadata table read, else null), or null. */
+  config: { path: string; table: string | null } | null;
   findings: JsonFinding[];
   notifications: JsonNotification[];
   summary: {
@@ -77,6 +79,7 @@ export function toJsonReport(result: ScanResult, opts: Pick<RenderOptions, 'vers
   const { errors, warnings, notes, suppressed } = countFindings(result.findings);
   return {
     version: opts.version,
+    config: result.config ? { path: displayPath(result.cwd, result.config.file), table: result.config.table ?? null } : null,
     findings: sortFindings(result.findings).map(finding),
     notifications: [...result.notifications]
       .sort((a, b) => ordinal(a.file ?? '', b.file ?? '') || ordinal(a.message, b.message))
