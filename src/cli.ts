@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { scan } from './analyze.js';
 import { UsageError } from './errors.js';
 import { explainText } from './explain.js';
+import { parseRuleOption, type RuleLevel } from './config-file.js';
+import { writeDefaultConfig } from './config-template.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/index.js';
 import { ALL_RULES, findRule } from '../rules/index.js';
@@ -34,6 +36,8 @@ interface ScanFlags {
   headers?: boolean;
   color?: boolean;
   debug?: boolean;
+  config?: string;
+  rule?: [string, RuleLevel][];
 }
 
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
@@ -59,8 +63,20 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--no-headers', 'do not read C headers')
     .option('--no-color', 'never colour text output (colour is used only on a terminal, and never when NO_COLOR is set)')
     .option('--debug', 'print stack traces of internal errors')
+    .option('--config <file>', 'read the configuration from this file (default: ffiguard.toml or Cargo.toml metadata, searched upwards)')
+    .option('--rule <id=level>', 'set a rule\'s level: off, note, warning or error (repeatable; overrides the configuration)', collectRule, [])
     .action(async (paths: string[], flags: ScanFlags) => {
       exitCode = await runScan(paths, flags, io);
+    });
+
+  program
+    .command('init')
+    .description('write a commented default ffiguard.toml (every rule at its default level)')
+    .argument('[dir]', 'directory to write it in', '.')
+    .option('--force', 'overwrite an existing ffiguard.toml')
+    .action((dir: string, flags: { force?: boolean }) => {
+      const file = writeDefaultConfig(path.resolve(io.cwd, dir), !!flags.force);
+      io.stdout.write(`ffiguard: wrote ${path.relative(io.cwd, file) || file}\n`);
     });
 
   program
@@ -111,6 +127,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     includeTests: flags.includeTests,
     headers: flags.header,
     noHeaders: flags.headers === false,
+    configFile: flags.config,
+    ruleLevels: Object.fromEntries(flags.rule ?? []),
   });
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const report = renderReport(flags.format, result, { color, version: VERSION });
@@ -121,6 +139,10 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
   if (flags.failOn === 'none') return 0;
   const threshold = SEVERITY_RANK[flags.failOn];
   return result.findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+function collectRule(spec: string, previous: [string, RuleLevel][]): [string, RuleLevel][] {
+  return [...previous, parseRuleOption(spec)];
 }
 
 function checkWritable(file: string): void {
