@@ -4,15 +4,14 @@
  * The output is byte-identical for identical input (no timestamps, locale-free sorting), so that
  * re-uploads and committed baselines do not churn.
  */
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import { explainMarkdown, explainText } from '../explain.js';
 import type { Span } from '../findings.js';
+import { encodePath, lineFingerprints, repoRelativePath } from '../fingerprint.js';
 import type { Rule } from '../rule.js';
 import type { ScanResult } from '../scan-result.js';
-import { ordinal, SourceLines, type RenderOptions } from './common.js';
+import { ordinal, SourceLines, sortFindings, type RenderOptions } from './common.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const INFORMATION_URI = 'https://github.com/ffiguard/ffiguard';
@@ -27,30 +26,13 @@ export function render(result: ScanResult, opts: Pick<RenderOptions, 'version' |
 }
 
 export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' | 'readSource'>): Sarif.Log {
-  const sources = new SourceLines(opts.readSource);
   const ruleIndex = new Map(result.rules.map((r, i) => [r.id, i]));
   const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifact(result.repoRoot, span.file), region: region(span) });
 
-  const located = result.findings.map((f) => ({ f, uri: artifact(result.repoRoot, f.span.file).uri! }));
-  located.sort(
-    (a, b) =>
-      ordinal(a.f.span.file, b.f.span.file) ||
-      a.f.span.startLine - b.f.span.startLine ||
-      a.f.span.startColumn - b.f.span.startColumn ||
-      a.f.span.endLine - b.f.span.endLine ||
-      a.f.span.endColumn - b.f.span.endColumn ||
-      ordinal(a.f.ruleId, b.f.ruleId) ||
-      ordinal(a.f.message, b.f.message),
-  );
-
-  const occurrences = new Map<string, number>();
-  const results = located.map(({ f, uri }): Sarif.Result => {
-    // GitHub matches alerts across commits by this hash. It uses the line's text, not its number, so
-    // adding code above a finding keeps the alert; the occurrence count separates identical lines.
-    const text = (sources.line(f.span.file, f.span.startLine) ?? f.message).trim();
-    const hash = createHash('sha256').update(`${f.ruleId}\0${uri}\0${text}`).digest('hex').slice(0, 16);
-    const occurrence = (occurrences.get(hash) ?? 0) + 1;
-    occurrences.set(hash, occurrence);
+  const all = sortFindings(result.findings);
+  // GitHub matches alerts across commits by this hash (see src/fingerprint.ts); baselines use the same one.
+  const fingerprints = lineFingerprints(all, result.repoRoot, new SourceLines(opts.readSource));
+  const results = all.map((f): Sarif.Result => {
     const index = ruleIndex.get(f.ruleId);
     return {
       ruleId: f.ruleId,
@@ -61,7 +43,7 @@ export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' 
       ...(f.related.length
         ? { relatedLocations: f.related.map((r, i) => ({ id: i + 1, physicalLocation: location(r.span), message: { text: sentence(r.message) } })) }
         : {}),
-      partialFingerprints: { primaryLocationLineHash: `${hash}:${occurrence}` },
+      partialFingerprints: { primaryLocationLineHash: fingerprints.get(f)! },
       ...(f.suppression ? { suppressions: [{ kind: 'inSource' as const, justification: f.suppression.justification }] } : {}),
     };
   });
@@ -135,9 +117,8 @@ export function pascalCase(id: string): string {
  * names survive URI parsing. Files outside it can only be named by an absolute `file:` URI.
  */
 export function artifact(repoRoot: string, file: string): Sarif.ArtifactLocation {
-  const rel = path.relative(repoRoot, file);
-  if (!rel || path.isAbsolute(rel) || rel === '..' || rel.startsWith(`..${path.sep}`)) return { uri: pathToFileURL(file).href };
-  return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+  const rel = repoRelativePath(repoRoot, file);
+  return rel === undefined ? { uri: pathToFileURL(file).href } : { uri: encodePath(rel), uriBaseId: SRCROOT };
 }
 
 /** SARIF requires base URIs to be absolute and end in `/`. */
