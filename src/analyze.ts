@@ -48,6 +48,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const wanted = fileFilter(project);
   const findings: Finding[] = [];
   let filesScanned = 0;
+  const filesRead: string[] = [];
   const extraHeaders = [...(opts.headers ?? []).map((h) => path.resolve(opts.cwd, h)), ...(opts.noHeaders ? [] : (project?.headers ?? []))];
   for (const unit of crates) {
     const sources: { path: string; text: string }[] = [];
@@ -58,6 +59,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     for (const file of files) {
       try {
         sources.push({ path: file, text: await fs.readFile(file, 'utf8') });
+        filesRead.push(file);
       } catch (e) {
         notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       }
@@ -81,6 +83,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     cwd: opts.cwd,
     repoRoot: await repositoryRoot(path.resolve(opts.cwd, opts.paths[0] ?? '.'), opts.cwd),
     includeSuppressed: !!opts.includeSuppressed,
+    files: filesRead,
     ...(project ? { config: { file: project.file, table: project.table } } : {}),
   };
 }

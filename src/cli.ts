@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { scan } from './analyze.js';
+import { applyBaseline, baselineSummary, createBaseline, readBaseline, serializeBaseline } from './baseline.js';
 import { UsageError } from './errors.js';
 import { explainText } from './explain.js';
 import { parseRuleOption, type RuleLevel } from './config-file.js';
@@ -36,6 +37,8 @@ interface ScanFlags {
   headers?: boolean;
   color?: boolean;
   debug?: boolean;
+  baseline?: string;
+  writeBaseline?: string;
   config?: string;
   rule?: [string, RuleLevel][];
 }
@@ -57,6 +60,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['error', 'warning', 'note', 'none']).default('warning'))
+    .option('--baseline <file>', 'report only findings that are not in this baseline (SARIF marks them new, unchanged or absent)')
+    .option('--write-baseline <file>', 'record the current findings in a baseline file (then report against it)')
     .option('--include-suppressed', 'also report findings silenced by ffiguard-ignore comments (SARIF marks them suppressed)')
     .option('--include-tests', 'also report findings in test code (tests/, benches/, #[cfg(test)], #[test])')
     .option('--header <files...>', 'C headers that declare the crate\'s C API (added to those found under the crate)')
@@ -117,10 +122,14 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
 async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
   const output = flags.output ? path.resolve(io.cwd, flags.output) : undefined;
   if (output) checkWritable(output);
+  // Read before scanning, so that a wrong path fails at once rather than after a long scan.
+  const baseline = flags.baseline ? readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
+  const baselineOut = flags.writeBaseline ? path.resolve(io.cwd, flags.writeBaseline) : undefined;
+  if (baselineOut) checkWritable(baselineOut, '--write-baseline');
   for (const h of flags.header ?? []) {
     if (!fs.existsSync(path.resolve(io.cwd, h))) throw new UsageError(`no such header: ${h}`);
   }
-  const result = await scan({
+  let result = await scan({
     paths,
     cwd: io.cwd,
     includeSuppressed: flags.includeSuppressed,
@@ -130,12 +139,21 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     configFile: flags.config,
     ruleLevels: Object.fromEntries(flags.rule ?? []),
   });
+  if (baselineOut) {
+    const written = createBaseline(result, VERSION);
+    writeAtomically(baselineOut, serializeBaseline(written), '--write-baseline');
+    io.stderr.write(`ffiguard: wrote ${written.findings.length} finding(s) to the baseline ${flags.writeBaseline}\n`);
+    result = applyBaseline(result, baseline ?? written, flags.baseline ?? flags.writeBaseline!);
+  } else if (baseline) {
+    result = applyBaseline(result, baseline, flags.baseline!);
+  }
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const report = renderReport(flags.format, result, { color, version: VERSION });
   if (output) writeAtomically(output, report);
   else io.stdout.write(report);
   // Compact output is read line by line by editors: keep notes about unreadable files on stderr.
   if (flags.format === 'compact') for (const n of result.notifications) io.stderr.write(`ffiguard: ${n.level}: ${n.file ? path.relative(io.cwd, n.file) + ': ' : ''}${n.message}\n`);
+  if (flags.format === 'compact' && result.baseline) io.stderr.write(`ffiguard: ${baselineSummary(result.baseline)}\n`);
   if (flags.failOn === 'none') return 0;
   const threshold = SEVERITY_RANK[flags.failOn];
   return result.findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
@@ -145,24 +163,24 @@ function collectRule(spec: string, previous: [string, RuleLevel][]): [string, Ru
   return [...previous, parseRuleOption(spec)];
 }
 
-function checkWritable(file: string): void {
+function checkWritable(file: string, flag = '--output'): void {
   const dir = path.dirname(file);
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
-    throw new UsageError(`cannot write --output ${file}: directory ${dir} does not exist or is not writable`);
+    throw new UsageError(`cannot write ${flag} ${file}: directory ${dir} does not exist or is not writable`);
   }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write --output ${file}: it is a directory`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write ${flag} ${file}: it is a directory`);
 }
 
-/** Write to a temporary file and rename it, so an interrupted run never leaves a truncated report behind. */
-function writeAtomically(file: string, content: string): void {
+/** Write to a temporary file and rename it, so an interrupted run never leaves a truncated report or baseline behind. */
+function writeAtomically(file: string, content: string, flag = '--output'): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new UsageError(`cannot write --output ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot write ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

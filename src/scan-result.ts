@@ -1,4 +1,5 @@
 /** Everything a report needs to render one scan. */
+import type { BaselineComparison } from './baseline.js';
 import type { Finding, Notification } from './findings.js';
 import type { Rule } from './rule.js';
 
@@ -16,6 +17,10 @@ export interface ScanResult {
   repoRoot: string;
   /** Suppressed findings are in `findings` (with `suppression` set) only when this is true. */
   includeSuppressed: boolean;
+  /** Absolute paths of the files the scan read (sources and headers), when known. */
+  files?: string[];
+  /** Set after comparing with `--baseline`: `findings` then holds only the findings not in the baseline. */
+  baseline?: BaselineComparison;
   /** The configuration file the scan used (`table`: its Cargo.toml metadata table), if any. */
   config?: { file: string; table?: string };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type * as Sarif from 'sarif';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scan } from '../src/analyze.js';
+import { applyBaseline, createBaseline } from '../src/baseline.js';
 import type { Finding } from '../src/findings.js';
 import { render } from '../src/report/sarif.js';
 import { defineRule } from '../src/rule.js';
@@ -202,6 +203,42 @@ describe('sarif', () => {
     expect(run.originalUriBaseIds!['%SRCROOT%']!.uri).toMatch(/^file:\/\/\/.*\/$/);
     expect(run.invocations![0]!.toolExecutionNotifications).toHaveLength(2);
     expect(JSON.stringify(log)).not.toMatch(/Time"/);
+  });
+
+  /** The fixture compared with a baseline that lacks one finding and has one for a deleted file. */
+  function withBaseline(): { root: string; result: ScanResult } {
+    const { root, result } = fixture();
+    const baseline = createBaseline(result, '0.1.0');
+    baseline.findings = baseline.findings.filter((e) => !e.path.includes('日本'));
+    baseline.findings.push({ ruleId: 'panic-across-ffi', path: 'src/gone.rs', fingerprint: '00112233aabbccdd:1', line: 7, message: '`unwrap` can panic inside `extern "C" fn gone`' });
+    return { root, result: applyBaseline(result, baseline, 'ffiguard-baseline.json') };
+  }
+
+  (unavailable ? it.skip : it)('passes the SARIF validator with baseline states', () => {
+    const { root, result } = withBaseline();
+    expectValid(root, render(result, { version: '0.1.0' }));
+  });
+
+  it('marks results new, unchanged or absent against a baseline', () => {
+    const { result } = withBaseline();
+    const run = (JSON.parse(render(result, { version: '0.1.0' })) as Sarif.Log).runs[0]!;
+    const states = run.results!.map((r) => [r.locations![0]!.physicalLocation!.artifactLocation!.uri, r.baselineState]);
+    expect(states).toEqual([
+      ['src/lib.rs', 'unchanged'],
+      ['src/lib.rs', 'new'], // suppressed: never in a baseline
+      ['src/my%20ffi/odd%20%231%20100%25.rs', 'unchanged'],
+      ['src/%C3%BCn%C3%AFc%C3%B6d%C3%A9/%E6%97%A5%E6%9C%AC.rs', 'new'],
+      ['src/gone.rs', 'absent'],
+    ]);
+    const absent = run.results!.at(-1)!;
+    expect(absent).toMatchObject({ ruleId: 'panic-across-ffi', ruleIndex: 0, level: 'error', partialFingerprints: { primaryLocationLineHash: '00112233aabbccdd:1' } });
+    expect(absent.locations![0]!.physicalLocation!.region).toEqual({ startLine: 7 });
+    // Same fingerprints as without a baseline: GitHub must not see the baseline as new alerts.
+    const { result: plain } = fixture();
+    const hashes = (log: string) => (JSON.parse(log) as Sarif.Log).runs[0]!.results!.filter((r) => r.baselineState !== 'absent').map((r) => r.partialFingerprints);
+    expect(hashes(render(result, { version: '0.1.0' }))).toEqual(hashes(render(plain, { version: '0.1.0' })));
+    // Without a baseline, no result says anything about one.
+    expect(render(plain, { version: '0.1.0' })).not.toContain('baselineState');
   });
 
   it('is byte-identical for identical input, whatever the order findings arrive in', () => {

@@ -51,6 +51,11 @@ export interface JsonReport {
     files: number;
     crates: number;
     elapsedMs: number;
+    /**
+     * Present only with `--baseline`: `findings` then lists only findings not in the baseline; `hidden`
+     * counts those it already had, `fixed` its entries no longer found. `path` is relative like finding paths.
+     */
+    baseline?: { path: string; hidden: number; fixed: number };
   };
 }
 
@@ -84,7 +89,16 @@ export function toJsonReport(result: ScanResult, opts: Pick<RenderOptions, 'vers
     notifications: [...result.notifications]
       .sort((a, b) => ordinal(a.file ?? '', b.file ?? '') || ordinal(a.message, b.message))
       .map(notification),
-    summary: { errors, warnings, notes, suppressed, files: result.filesScanned, crates: result.cratesScanned, elapsedMs: result.elapsedMs },
+    summary: {
+      errors,
+      warnings,
+      notes,
+      suppressed,
+      files: result.filesScanned,
+      crates: result.cratesScanned,
+      elapsedMs: result.elapsedMs,
+      ...(result.baseline ? { baseline: { path: result.baseline.file, hidden: result.baseline.unchanged.length, fixed: result.baseline.absent.length } } : {}),
+    },
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
+import type { BaselineEntry } from '../baseline.js';
 import { explainMarkdown, explainText } from '../explain.js';
 import type { Span } from '../findings.js';
 import { encodePath, lineFingerprints, repoRelativePath } from '../fingerprint.js';
@@ -29,7 +30,10 @@ export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' 
   const ruleIndex = new Map(result.rules.map((r, i) => [r.id, i]));
   const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifact(result.repoRoot, span.file), region: region(span) });
 
-  const all = sortFindings(result.findings);
+  // Findings a baseline hides from the other formats are still results here, marked `unchanged`.
+  const baseline = result.baseline;
+  const unchanged = new Set(baseline?.unchanged ?? []);
+  const all = sortFindings([...result.findings, ...unchanged]);
   // GitHub matches alerts across commits by this hash (see src/fingerprint.ts); baselines use the same one.
   const fingerprints = lineFingerprints(all, result.repoRoot, new SourceLines(opts.readSource));
   const results = all.map((f): Sarif.Result => {
@@ -44,9 +48,11 @@ export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' 
         ? { relatedLocations: f.related.map((r, i) => ({ id: i + 1, physicalLocation: location(r.span), message: { text: sentence(r.message) } })) }
         : {}),
       partialFingerprints: { primaryLocationLineHash: fingerprints.get(f)! },
+      ...(baseline ? { baselineState: unchanged.has(f) ? ('unchanged' as const) : ('new' as const) } : {}),
       ...(f.suppression ? { suppressions: [{ kind: 'inSource' as const, justification: f.suppression.justification }] } : {}),
     };
   });
+  for (const entry of baseline?.absent ?? []) results.push(absentResult(entry, result.rules, ruleIndex));
 
   const notifications = [...result.notifications]
     .sort((a, b) => ordinal(a.file ?? '', b.file ?? '') || ordinal(a.message, b.message))
@@ -119,6 +125,24 @@ export function pascalCase(id: string): string {
 export function artifact(repoRoot: string, file: string): Sarif.ArtifactLocation {
   const rel = repoRelativePath(repoRoot, file);
   return rel === undefined ? { uri: pathToFileURL(file).href } : { uri: encodePath(rel), uriBaseId: SRCROOT };
+}
+
+/**
+ * A baseline entry no scan finding matches any more. It keeps the line it was recorded at: SARIF
+ * consumers (and GitHub) need a region, and the finding is gone from the current text anyway.
+ */
+function absentResult(entry: BaselineEntry, rules: Rule[], ruleIndex: Map<string, number>): Sarif.Result {
+  const index = ruleIndex.get(entry.ruleId);
+  const rule = rules.find((r) => r.id === entry.ruleId);
+  return {
+    ruleId: entry.ruleId,
+    ...(index === undefined ? {} : { ruleIndex: index }),
+    level: rule?.severity ?? 'warning',
+    message: { text: sentence(entry.message) },
+    locations: [{ physicalLocation: { artifactLocation: { uri: encodePath(entry.path), uriBaseId: SRCROOT }, region: { startLine: entry.line } } }],
+    partialFingerprints: { primaryLocationLineHash: entry.fingerprint },
+    baselineState: 'absent',
+  };
 }
 
 /** SARIF requires base URIs to be absolute and end in `/`. */

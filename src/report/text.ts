@@ -11,6 +11,7 @@
  *     --> src/lib.rs:10:1
  *      = help: what to do
  */
+import { baselineSummary } from '../baseline.js';
 import type { Severity, Span } from '../findings.js';
 import type { ScanResult } from '../scan-result.js';
 import { countFindings, displayPath, oneLine, ordinal, sortFindings, SourceLines, type RenderOptions } from './common.js';
@@ -51,6 +52,7 @@ export function render(result: ScanResult, opts: RenderOptions): string {
     const file = n.file === undefined ? '' : `${oneLine(displayPath(result.cwd, n.file))}: `;
     out.push(`${paint.severity(n.level, n.level)}: ${file}${oneLine(n.message)}`);
   }
+  if (result.baseline) out.push(`ffiguard: ${oneLine(baselineSummary(result.baseline))}`);
   out.push(summary(result));
   return `${out.join('\n')}\n`;
 }
