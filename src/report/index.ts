@@ -2,19 +2,21 @@
 import type { ScanResult } from '../scan-result.js';
 import type { RenderOptions } from './common.js';
 import { render as renderCompact } from './compact.js';
+import { render as renderGithub } from './github.js';
 import { render as renderJson } from './json.js';
 import { render as renderSarif } from './sarif.js';
 import { render as renderText } from './text.js';
 
-export type ReportFormat = 'text' | 'json' | 'sarif' | 'compact';
+export type ReportFormat = 'text' | 'json' | 'sarif' | 'compact' | 'github';
 
-export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'compact'];
+export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'compact', 'github'];
 
 const RENDERERS: Record<ReportFormat, (result: ScanResult, opts: RenderOptions) => string> = {
   text: renderText,
   json: renderJson,
   sarif: renderSarif,
   compact: renderCompact,
+  github: renderGithub,
 };
 
 /**
