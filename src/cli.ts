@@ -39,6 +39,7 @@ interface ScanFlags {
   debug?: boolean;
   baseline?: string;
   writeBaseline?: string;
+  category?: string;
   config?: string;
   rule?: [string, RuleLevel][];
 }
@@ -62,6 +63,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['error', 'warning', 'note', 'none']).default('warning'))
     .option('--baseline <file>', 'report only findings that are not in this baseline (SARIF marks them new, unchanged or absent)')
     .option('--write-baseline <file>', 'record the current findings in a baseline file (then report against it)')
+    .option('--category <name>', 'SARIF run category (runAutomationDetails.id), to keep several analyses of one repository apart')
     .option('--include-suppressed', 'also report findings silenced by ffiguard-ignore comments (SARIF marks them suppressed)')
     .option('--include-tests', 'also report findings in test code (tests/, benches/, #[cfg(test)], #[test])')
     .option('--header <files...>', 'C headers that declare the crate\'s C API (added to those found under the crate)')
@@ -148,7 +150,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     result = applyBaseline(result, baseline, flags.baseline!);
   }
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
-  const report = renderReport(flags.format, result, { color, version: VERSION });
+  const report = renderReport(flags.format, result, { color, version: VERSION, category: flags.category });
   if (output) writeAtomically(output, report);
   else io.stdout.write(report);
   // Compact output is read line by line by editors: keep notes about unreadable files on stderr.

@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scan } from '../src/analyze.js';
 import { applyBaseline, createBaseline } from '../src/baseline.js';
 import type { Finding } from '../src/findings.js';
+import { normaliseRemoteUrl, readGitProvenance, remoteUrl } from '../src/git.js';
+import { PROJECT_URL } from '../src/project.js';
 import { render } from '../src/report/sarif.js';
 import { defineRule } from '../src/rule.js';
 import type { ScanResult } from '../src/scan-result.js';
@@ -138,6 +140,19 @@ function fixture(): { root: string; result: ScanResult } {
   return { root, result };
 }
 
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+/** A `.git` directory as a clone leaves it: origin with a token in its URL, a branch in packed-refs. */
+function fakeGit(root: string, head = 'ref: refs/heads/main\n'): void {
+  mkdirSync(path.join(root, '.git/refs/heads'), { recursive: true });
+  writeFileSync(path.join(root, '.git/HEAD'), head);
+  writeFileSync(
+    path.join(root, '.git/config'),
+    '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://github.com/other/fork.git\n[remote "origin"]\n\turl = https://x-access-token:ghs_secret@github.com/acme/kv-store.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
+  );
+  writeFileSync(path.join(root, '.git/packed-refs'), `# pack-refs with: peeled fully-peeled sorted\n${SHA} refs/heads/main\n`);
+}
+
 /** Runs the validator on `sarif` and expects no error and no warning. */
 function expectValid(dir: string, sarif: string): void {
   const out = path.join(dir, 'out.sarif');
@@ -214,9 +229,10 @@ describe('sarif', () => {
     return { root, result: applyBaseline(result, baseline, 'ffiguard-baseline.json') };
   }
 
-  (unavailable ? it.skip : it)('passes the SARIF validator with baseline states', () => {
+  (unavailable ? it.skip : it)('passes the SARIF validator with a category, git provenance and baseline states', () => {
     const { root, result } = withBaseline();
-    expectValid(root, render(result, { version: '0.1.0' }));
+    fakeGit(root);
+    expectValid(root, render(result, { version: '0.1.0', category: 'crates/kv' }));
   });
 
   it('marks results new, unchanged or absent against a baseline', () => {
@@ -241,9 +257,122 @@ describe('sarif', () => {
     expect(render(plain, { version: '0.1.0' })).not.toContain('baselineState');
   });
 
+  it('writes the category, the checkout and links to the rule docs', () => {
+    const { root, result } = fixture();
+    fakeGit(root);
+    const run = (JSON.parse(render(result, { version: '0.1.0', category: 'crates/kv' })) as Sarif.Log).runs[0]!;
+    expect(run.automationDetails).toEqual({ id: 'crates/kv/' });
+    expect((JSON.parse(render(result, { version: '0.1.0', category: 'ffiguard/' })) as Sarif.Log).runs[0]!.automationDetails).toEqual({ id: 'ffiguard/' });
+    expect(run.versionControlProvenance).toEqual([{ repositoryUri: 'https://github.com/acme/kv-store', revisionId: SHA, branch: 'main', mappedTo: { uriBaseId: '%SRCROOT%' } }]);
+    expect(JSON.stringify(run)).not.toContain('ghs_secret');
+    expect(run.tool.driver.informationUri).toBe(PROJECT_URL);
+    expect(run.tool.driver.rules!.map((r) => r.helpUri)).toEqual([`${PROJECT_URL}/blob/main/docs/rules/panic-across-ffi.md`, `${PROJECT_URL}/blob/main/docs/rules/missing-safety-doc.md`]);
+    // No checkout, no category: neither is written.
+    const bare = (JSON.parse(render(fixture().result, { version: '0.1.0' })) as Sarif.Log).runs[0]!;
+    expect(bare.automationDetails).toBeUndefined();
+    expect(bare.versionControlProvenance).toBeUndefined();
+  });
+
+  it('points at the same project as package.json', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoDir, 'package.json'), 'utf8')) as { homepage: string; repository: { url: string } };
+    expect(pkg.homepage.replace(/#.*$/, '')).toBe(PROJECT_URL);
+    expect(normaliseRemoteUrl(pkg.repository.url.replace(/^git\+/, ''))).toBe(PROJECT_URL);
+  });
+
+  it('tags every real rule with ffi, security when it has a security severity, and its CWEs', async () => {
+    const { ALL_RULES } = await import('../rules/index.js');
+    const { result } = fixture();
+    const rules = (JSON.parse(render({ ...result, rules: ALL_RULES }, { version: '0.1.0' })) as Sarif.Log).runs[0]!.tool.driver.rules!;
+    for (const [i, r] of rules.entries()) {
+      const rule = ALL_RULES[i]!;
+      const tags = r.properties!.tags!;
+      expect(tags[0]).toBe('ffi');
+      expect(tags.includes('security')).toBe(rule.securitySeverity !== undefined);
+      expect(tags.filter((t) => t.startsWith('external/cwe/'))).toEqual(rule.docs.cwe.map((c) => `external/cwe/${c.toLowerCase()}`));
+      for (const t of tags.filter((t) => t.startsWith('external/'))) expect(t).toMatch(/^external\/cwe\/cwe-\d+$/);
+    }
+  });
+
   it('is byte-identical for identical input, whatever the order findings arrive in', () => {
     const { result } = fixture();
     const shuffled = { ...result, findings: [...result.findings].reverse(), notifications: [...result.notifications].reverse() };
     expect(render(shuffled, { version: '0.1.0' })).toBe(render(result, { version: '0.1.0' }));
+  });
+});
+
+describe('git provenance (read from .git, never by running git)', () => {
+  const dir = () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'ffiguard-git-'));
+    tmpDirs.push(d);
+    return d;
+  };
+
+  it('resolves HEAD through a loose ref before packed-refs', () => {
+    const root = dir();
+    fakeGit(root);
+    const loose = 'fedcba9876543210fedcba9876543210fedcba98';
+    writeFileSync(path.join(root, '.git/refs/heads/main'), `${loose}\n`);
+    expect(readGitProvenance(root)).toEqual({ repositoryUri: 'https://github.com/acme/kv-store', revisionId: loose, branch: 'main' });
+  });
+
+  it('gives the commit but no branch on a detached HEAD (a pull-request checkout)', () => {
+    const root = dir();
+    fakeGit(root, `${SHA}\n`);
+    expect(readGitProvenance(root)).toEqual({ repositoryUri: 'https://github.com/acme/kv-store', revisionId: SHA });
+  });
+
+  it('follows a .git file to a linked worktree and its common directory', () => {
+    const main = dir();
+    fakeGit(main);
+    const wt = path.join(main, '.git/worktrees/feature');
+    mkdirSync(wt, { recursive: true });
+    writeFileSync(path.join(wt, 'HEAD'), 'ref: refs/heads/feature\n');
+    writeFileSync(path.join(wt, 'commondir'), '../..\n');
+    writeFileSync(path.join(main, '.git/refs/heads/feature'), `${SHA}\n`);
+    const checkout = dir();
+    writeFileSync(path.join(checkout, '.git'), `gitdir: ${wt}\n`);
+    expect(readGitProvenance(checkout)).toEqual({ repositoryUri: 'https://github.com/acme/kv-store', revisionId: SHA, branch: 'feature' });
+  });
+
+  it('gives nothing without a .git, or without an origin that has a web address', () => {
+    expect(readGitProvenance(dir())).toBeUndefined();
+    const root = dir();
+    fakeGit(root);
+    writeFileSync(path.join(root, '.git/config'), '[remote "origin"]\n\turl = /srv/git/kv.git\n');
+    expect(readGitProvenance(root)).toBeUndefined();
+  });
+
+  it.each([
+    ['https://github.com/acme/kv.git', 'https://github.com/acme/kv'],
+    ['https://user:ghp_token@github.com/acme/kv.git/', 'https://github.com/acme/kv'],
+    ['https://oauth2:tok@gitlab.example.com:8443/group/sub/kv.git?private_token=x#frag', 'https://gitlab.example.com:8443/group/sub/kv'],
+    ['git@github.com:acme/kv.git', 'https://github.com/acme/kv'],
+    ['github.com:acme/kv', 'https://github.com/acme/kv'],
+    ['ssh://git@github.com:22/acme/kv.git', 'https://github.com/acme/kv'],
+    ['git+ssh://git@GitHub.com/acme/kv', 'https://github.com/acme/kv'],
+    ['git://github.com/acme/kv.git', 'https://github.com/acme/kv'],
+    ['http://intranet/kv.git', 'http://intranet/kv'],
+    ['/srv/git/kv.git', undefined],
+    ['../kv', undefined],
+    ['file:///srv/git/kv.git', undefined],
+    ['C:\\repos\\kv', undefined],
+  ])('normalises the remote %s', (url, expected) => {
+    expect(normaliseRemoteUrl(url)).toBe(expected);
+  });
+
+  it('reads remote URLs the way git config does', () => {
+    const config = [
+      '[Remote "origin"] ; a comment',
+      '\tURL = "https://github.com/acme/first.git" # trailing comment',
+      '[remote "Origin"]',
+      '\turl = https://github.com/acme/not-this.git',
+      '[remote "origin"]',
+      '\turl = https://github.com/acme/last.git',
+      '[remote.upstream]',
+      '\turl = https://github.com/acme/old-syntax.git',
+    ].join('\n');
+    expect(remoteUrl(config, 'origin')).toBe('https://github.com/acme/last.git');
+    expect(remoteUrl(config, 'upstream')).toBe('https://github.com/acme/old-syntax.git');
+    expect(remoteUrl(config, 'none')).toBeUndefined();
   });
 });

@@ -13,6 +13,8 @@ export interface RenderOptions {
   version: string;
   /** Where source lines come from (text snippets, SARIF fingerprints); defaults to the file system. */
   readSource?: SourceReader;
+  /** SARIF `runAutomationDetails.id` (`--category`): separates analyses of one repository, e.g. per crate of a monorepo. */
+  category?: string;
   /** Environment of the run (github format: `GITHUB_WORKSPACE`); defaults to `process.env`. */
   env?: Record<string, string | undefined>;
 }

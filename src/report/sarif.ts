@@ -10,23 +10,27 @@ import type { BaselineEntry } from '../baseline.js';
 import { explainMarkdown, explainText } from '../explain.js';
 import type { Span } from '../findings.js';
 import { encodePath, lineFingerprints, repoRelativePath } from '../fingerprint.js';
+import { readGitProvenance } from '../git.js';
+import { PROJECT_URL } from '../project.js';
 import type { Rule } from '../rule.js';
+import { ruleDocUrl } from '../rule-docs.js';
 import type { ScanResult } from '../scan-result.js';
 import { ordinal, SourceLines, sortFindings, type RenderOptions } from './common.js';
 
+type SarifOptions = Pick<RenderOptions, 'version' | 'readSource' | 'category'>;
+
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const INFORMATION_URI = 'https://github.com/ffiguard/ffiguard';
 const SRCROOT = '%SRCROOT%';
 /** GitHub rejects longer `fullDescription`s. */
 const MAX_FULL_DESCRIPTION = 1024;
 /** GitHub keeps at most 20 tags per rule. */
 const MAX_TAGS = 20;
 
-export function render(result: ScanResult, opts: Pick<RenderOptions, 'version' | 'readSource'>): string {
+export function render(result: ScanResult, opts: SarifOptions): string {
   return `${JSON.stringify(toSarif(result, opts), null, 2)}\n`;
 }
 
-export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' | 'readSource'>): Sarif.Log {
+export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
   const ruleIndex = new Map(result.rules.map((r, i) => [r.id, i]));
   const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifact(result.repoRoot, span.file), region: region(span) });
 
@@ -64,6 +68,7 @@ export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' 
       }),
     );
 
+  const provenance = readGitProvenance(result.repoRoot);
   return {
     $schema: SCHEMA,
     version: '2.1.0',
@@ -74,11 +79,14 @@ export function toSarif(result: ScanResult, opts: Pick<RenderOptions, 'version' 
             name: 'ffiguard',
             version: opts.version,
             ...(/^\d+\.\d+\.\d+/.test(opts.version) ? { semanticVersion: opts.version } : {}),
-            informationUri: INFORMATION_URI,
+            informationUri: PROJECT_URL,
             rules: result.rules.map(descriptor),
           },
         },
         invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        // GitHub keeps one analysis per (tool, category): the category is the id up to its last `/`.
+        ...(opts.category ? { automationDetails: { id: opts.category.endsWith('/') ? opts.category : `${opts.category}/` } } : {}),
+        ...(provenance ? { versionControlProvenance: [{ ...provenance, mappedTo: { uriBaseId: SRCROOT } }] } : {}),
         originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(result.repoRoot) } },
         results,
         columnKind: 'utf16CodeUnits',
@@ -95,6 +103,7 @@ function descriptor(rule: Rule): Sarif.ReportingDescriptor {
     shortDescription: { text: sentence(rule.summary) },
     fullDescription: { text: truncate(`${sentence(rule.docs.what)} ${sentence(rule.docs.why)}`, MAX_FULL_DESCRIPTION) },
     help: { text: explainText(rule), markdown: explainMarkdown(rule) },
+    helpUri: ruleDocUrl(rule),
     defaultConfiguration: { level: rule.severity },
     properties: {
       tags,
