@@ -224,6 +224,21 @@ describe('the scan step, run as the runner runs it', () => {
     expect(r.stdout).toMatch(/^::error title=ffiguard::findings at or above fail-on: warning/m);
   });
 
+  it('uploads every finding when args hold a baseline, but fails only on new ones', () => {
+    const ws = workspace();
+    const baseline = path.join(ws, 'baseline.json');
+    // Paths in a baseline are relative to the repository root (here, outside git: the directory it runs in).
+    execFileSync(process.execPath, [path.join(actionDir, 'bin/ffiguard.js'), 'scan', 'crates/demo crate', '--write-baseline', baseline], { cwd: ws, stdio: 'pipe' });
+    const r = runStep(scanStep(), ws, { path: 'crates/demo crate', annotations: 'false', args: `--baseline ${baseline}` });
+    expect(r.status).toBe(0);
+    // Nothing is new: the job passes.
+    expect(r.outputs).toEqual({ 'exit-code': '0' });
+    // Code scanning ignores baselineState: no `absent` results, and every current finding is there.
+    const sarif = JSON.parse(fs.readFileSync(path.join(ws, 'ffiguard.sarif'), 'utf8')) as { runs: { results: { baselineState?: string }[] }[] };
+    expect(sarif.runs[0]!.results.length).toBeGreaterThan(10);
+    expect(sarif.runs[0]!.results.every((res) => res.baselineState === undefined)).toBe(true);
+  });
+
   it('writes the category into the SARIF report', (ctx) => {
     // `--category` comes with the SARIF automationDetails work; until the CLI has it, there is nothing to check.
     if (!cliHasCategory) ctx.skip();
