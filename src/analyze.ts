@@ -106,7 +106,7 @@ export async function analyzeCrate(
   const files: SourceFile[] = [];
   let headers: HeaderFile[] = [];
   try {
-    headers = parseHeaders(sources.filter((s) => isHeader(s.path)));
+    headers = parseHeaders(sources.filter((s) => isHeader(s.path) && isCHeader(s, root, opts)));
   } catch (e) {
     notifications.push({ level: 'error', message: `could not parse the crate's C headers: ${(e as Error).message}` });
   }
@@ -165,6 +165,17 @@ export async function analyzeCrate(
     else if (opts.includeSuppressed) findings.push({ ...f, suppression: { kind: d.kind, justification: d.justification } });
   }
   return { findings, notifications, filesParsed: files.length + headers.length };
+}
+
+/**
+ * Headers tree-sitter-c can read and that describe the library: C++-only headers (`.hpp`, `.hh`
+ * without an `extern "C"` block: classes, templates) and headers of test code are left out.
+ */
+function isCHeader(src: { path: string; text: string }, root: string, opts: { includeTests?: boolean; explicitHeaders?: string[] }): boolean {
+  if (opts.explicitHeaders?.includes(src.path)) return true;
+  if (/\.(hh|hpp|hxx)$/.test(src.path) && !src.text.includes('extern "C"')) return false;
+  const top = path.relative(root, src.path).split(path.sep)[0];
+  return opts.includeTests || (top !== 'tests' && top !== 'benches');
 }
 
 function dedupe(findings: Finding[]): Finding[] {
