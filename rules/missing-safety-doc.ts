@@ -24,8 +24,9 @@ export default defineRule({
     what:
       'Flags a public `unsafe fn` (free, in an inherent `impl`, in a public trait, or `pub unsafe extern "C" fn`) whose doc ' +
       'comment has no `Safety` heading, and an `unsafe trait` without one. It agrees with clippy\'s `missing_safety_doc`: ' +
-      'only functions reachable from outside the crate are checked (through `pub` modules or a `pub use`), and ' +
-      '`#[allow(clippy::missing_safety_doc)]` (or `clippy::style`, `clippy::all`, `expect`) on the item or around it silences it.',
+      'functions reachable from outside the crate are checked (through `pub` modules or a `pub use`), and ' +
+      '`#[allow(clippy::missing_safety_doc)]` (or `clippy::style`, `clippy::all`, `expect`) on the item or around it silences it. ' +
+      'It also checks `unsafe` functions exported as C symbols (`#[no_mangle]`, `export_name`) whatever their Rust visibility, which clippy misses.',
     why:
       'An `unsafe fn` hands part of its correctness to the caller. Without a written contract (which pointers must be ' +
       'non-null, aligned, live for how long, which lengths must match) callers guess, and FFI bindings written in other ' +
@@ -49,7 +50,7 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
       'Docs may be `///`, `/** */` or `#[doc = ".."]` (also `concat!`, `include_str!`, under a `cfg_attr`), with other attributes in between; a plain `//` comment is not documentation.',
       'The docs are read as rustdoc\'s Markdown: any heading level or style counts (`# Safety`, `## Safety`, `Safety` underlined with `===` or `---`, also `SAFETY` and `Implementation safety`), but not a heading inside a code block or HTML block, nor "Safety" in a paragraph or in bold.',
       'Items under a `#[doc(hidden)]` parent, `#[cfg(test)]` code and methods of trait implementations are skipped, as clippy does.',
-      'Like clippy, it does not check a non-`pub` `#[no_mangle] unsafe extern "C" fn`, although C can call it (rust-clippy#14359).',
+      'Unlike clippy, it also checks a non-`pub` `#[no_mangle] unsafe extern "C" fn`: its symbol is public, and C callers need the contract just as much (rust-clippy#14359). The message says so, and that is the only place where it disagrees with clippy.',
     ],
     references: [
       { title: 'Clippy: missing_safety_doc', url: 'https://rust-lang.github.io/rust-clippy/master/index.html#missing_safety_doc' },
@@ -64,14 +65,19 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
       return !docs.incomplete && !docs.suspicious && !hasSafetySection(docs.text);
     };
     for (const fn of crate.functions) {
-      if (!fn.isUnsafe || isTraitImplItem(fn) || !crate.isExported(fn)) continue;
+      // A `#[no_mangle]` / `export_name` function is a public C symbol whatever its Rust visibility
+      // (clippy misses these: rust-clippy#14359).
+      const cSymbol = fn.exported && fn.abi !== null && !crate.isExported(fn);
+      if (!fn.isUnsafe || isTraitImplItem(fn) || !(crate.isExported(fn) || cSymbol)) continue;
       const scopes = crate.modules.attributeScopes(fn.file, fn.node);
       // Clippy skips items under a `#[doc(hidden)]` parent (rust-clippy#7347) as well as hidden items.
       if (!checked(scopes) || scopes.some(isDocHidden) || !missing(fn.file, fn.node)) continue;
       report({
         file: fn.file,
         node: fn.nameNode,
-        message: `unsafe function \`${fn.name}\` has no \`# Safety\` section in its docs`,
+        message: cSymbol
+          ? `unsafe function \`${fn.name}\` is exported as a C symbol but has no \`# Safety\` section in its docs`
+          : `unsafe function \`${fn.name}\` has no \`# Safety\` section in its docs`,
         help: `add a \`# Safety\` section to the docs of \`${fn.name}\` that says what the caller must guarantee`,
       });
     }

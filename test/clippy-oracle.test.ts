@@ -103,7 +103,8 @@ describe('missing-safety-doc agrees with clippy::missing_safety_doc', () => {
     const ours = new Set<string>();
     for (const m of members) {
       const result = await scan({ paths: [m.source], cwd: CASES, rules: RULE });
-      for (const f of result.findings) ours.add(`${path.relative(CASES, f.span.file)}:${f.span.startLine}`);
+      // The one documented extension: non-`pub` C symbols, which clippy does not check (rust-clippy#14359).
+      for (const f of result.findings) if (!f.message.includes('exported as a C symbol')) ours.add(`${path.relative(CASES, f.span.file)}:${f.span.startLine}`);
     }
     // Guard against a vacuous pass (e.g. clippy not running the lint at all).
     expect(clippy.findings.size).toBeGreaterThan(20);
