@@ -12,6 +12,7 @@
 import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
+import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, unparen } from '../syntax.js';
 
 export interface PanicSite {
@@ -49,25 +50,6 @@ const DEBUG_ONLY_MACROS = new Set(['debug_assert', 'debug_assert_eq', 'debug_ass
 /** `std::panic` functions that start (or restart) a panic. */
 const PANIC_FUNCTIONS = new Set(['resume_unwind', 'panic_any']);
 
-/**
- * Method names of std types (collections, `Option`, `Result`, iterators, strings, locks, I/O). A call
- * of one of these on a receiver of unknown type is more likely std than the crate's method of the
- * same name, so it is not followed.
- */
-const STD_METHOD_NAMES = new Set([
-  'get', 'get_mut', 'len', 'is_empty', 'insert', 'remove', 'push', 'pop', 'clear', 'contains', 'contains_key',
-  'iter', 'iter_mut', 'into_iter', 'next', 'map', 'and_then', 'filter', 'as_ref', 'as_mut', 'clone', 'to_string',
-  'to_owned', 'as_str', 'as_bytes', 'as_ptr', 'as_mut_ptr', 'as_slice', 'write', 'read', 'flush', 'lock', 'send',
-  'recv', 'join', 'first', 'last', 'find', 'parse', 'take', 'replace', 'extend', 'append', 'drain', 'split', 'entry',
-  'keys', 'values', 'from', 'into', 'eq', 'cmp', 'partial_cmp', 'hash', 'fmt', 'drop', 'deref', 'borrow', 'set',
-  'load', 'store', 'swap', 'sort', 'reserve', 'truncate', 'resize', 'count', 'sum', 'collect', 'for_each', 'poll',
-  'wait', 'notify_one', 'notify_all', 'to_vec', 'copy_to', 'add', 'sub', 'mul', 'div', 'rem', 'offset', 'cast', 'is_null', 'is_some', 'is_none',
-  'is_ok', 'is_err', 'ok', 'err', 'unwrap_or', 'unwrap_or_default', 'unwrap_or_else', 'expect', 'unwrap', 'min', 'max',
-]);
-
-/** Smart pointers a method call sees through (auto-deref). */
-const DEREF_WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin', 'ManuallyDrop']);
-
 const MAX_DEPTH = 4;
 
 const OVERFLOW = 'on overflow, with `overflow-checks = true`';
@@ -78,7 +60,7 @@ interface BodyContext {
   /** Locals and parameters of a floating-point type: their division cannot panic. */
   floats: Set<string>;
   /** Type names of parameters and annotated locals, for resolving method calls. */
-  types: Map<string, string>;
+  types: ReadonlyMap<string, string>;
   /** Length tests (`i < v.len()`, `v.is_empty()`, `for i in 0..v.len()`) that make an index in range. */
   lengthTests: LengthTest[];
   /** The file imports `BorrowMut`: `.borrow_mut()` there is most likely the trait, which cannot panic. */
@@ -201,7 +183,7 @@ export class PanicAnalysis {
       if (direct) going = emit({ file, ...direct, via: [] });
       else if (n.type === 'call_expression') {
         // A crate boundary function is followed too: it may re-raise what it caught.
-        const callee = this.resolveCallee(ctx, n);
+        const callee = resolveCallee(this.crate.functionsByName, fn, ctx.types, n);
         // Calling an `async fn` only builds a future: its body runs when something polls it.
         if (callee && !(isAsync(callee) && !polledHere(file, n))) {
           const inner = this.firstSite(callee, includeGuarded, depth + 1, stack);
@@ -262,28 +244,20 @@ export class PanicAnalysis {
 
   private context(fn: FnInfo): BodyContext {
     const floats = new Set<string>();
-    const types = new Map<string, string>();
-    const note = (name: string, type: Node | null): void => {
-      if (!type) return;
-      if (/^f(32|64)$/.test(type.text)) floats.add(name);
-      const t = typeName(type);
-      if (t) types.set(name, t);
-    };
-    for (const p of fn.params) note(p.name, p.type);
+    const isFloat = (type: Node): boolean => /^f(32|64)$/.test(type.text);
+    for (const p of fn.params) if (isFloat(p.type)) floats.add(p.name);
     if (fn.body) {
       fn.file.walkBody(fn.body, (n) => {
         if (n.type !== 'let_declaration') return undefined;
-        const pattern = n.childForFieldName('pattern');
-        const name = pattern?.type === 'identifier' ? pattern.text : pattern?.type === 'mut_pattern' ? pattern.namedChild(0)?.text : undefined;
+        const name = localName(n);
         if (!name) return undefined;
         const type = n.childForFieldName('type');
         const value = n.childForFieldName('value');
-        if (type) note(name, type);
-        else if (value && looksFloat(value, floats)) floats.add(name);
+        if (type ? isFloat(type) : value && looksFloat(value, floats)) floats.add(name);
         return undefined;
       });
     }
-    return { fn, floats, types, lengthTests: fn.body ? lengthTests(fn.file, fn.body) : [], borrowMutTrait: importsBorrowMut(fn.file) };
+    return { fn, floats, types: declaredTypes(fn), lengthTests: fn.body ? lengthTests(fn.file, fn.body) : [], borrowMutTrait: importsBorrowMut(fn.file) };
   }
 
   /** A panic site in the node itself (not in its children). */
@@ -346,46 +320,6 @@ export class PanicAnalysis {
         return null;
     }
   }
-
-  /** A call to a function of this crate that we can name with confidence. */
-  private resolveCallee(ctx: BodyContext, call: Node): FnInfo | null {
-    const caller = ctx.fn;
-    const path = asPathCall(call);
-    const method = path ? null : asMethodCall(call);
-    const name = path?.name ?? method?.method;
-    if (!name) return null;
-    const candidates = (this.crate.functionsByName.get(name) ?? []).filter((f) => f.body && f.node.id !== caller.node.id);
-    if (candidates.length === 0) return null;
-    if (path) {
-      const qualifier = path.qualifier.split('::').pop() ?? '';
-      if (/^(std|core|alloc)(::|$)/.test(path.qualifier) || PRIMITIVES.has(qualifier)) return null;
-      // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
-      const typed = qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null;
-      let matching = candidates.filter((f) => (typed ? f.implType === typed : !f.hasSelf && !f.implType));
-      if (!typed && qualifier && !['crate', 'self', 'super'].includes(qualifier)) matching = matching.filter((f) => moduleName(f) === qualifier);
-      return matching.length === 1 ? matching[0]! : null;
-    }
-    const methods = candidates.filter((f) => f.hasSelf);
-    const receiver = unparen(method!.receiver);
-    const type = receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? ctx.types.get(receiver.text) : undefined;
-    if (type) {
-      const typed = methods.filter((f) => f.implType === type);
-      return typed.length === 1 ? typed[0]! : null;
-    }
-    if (STD_METHOD_NAMES.has(name)) return null;
-    return methods.length === 1 ? methods[0]! : null;
-  }
-}
-
-const PRIMITIVES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize', 'f32', 'f64', 'bool', 'char', 'str']);
-
-/** The name of the module a function is defined in: its inline `mod`, else its file (`a/mod.rs` → `a`; '' for the crate root). */
-function moduleName(fn: FnInfo): string {
-  for (const a of fn.file.ancestors(fn.node)) if (a.type === 'mod_item') return a.childForFieldName('name')?.text ?? '';
-  const parts = fn.file.path.split(/[\\/]/);
-  const stem = parts[parts.length - 1]!.replace(/\.rs$/, '');
-  if (stem === 'mod') return parts[parts.length - 2] ?? '';
-  return stem === 'lib' || stem === 'main' ? '' : stem;
 }
 
 /**
@@ -514,34 +448,6 @@ function spawnsThread(call: Node): boolean {
   if (path) return (path.name === 'spawn' || path.name === 'spawn_blocking') && /(^|::)(thread|tokio|task)$/.test(path.qualifier);
   const m = asMethodCall(call);
   return !!m && (m.method === 'spawn' || m.method === 'spawn_blocking') && m.args.length === 1 && /\bBuilder\b|\b(runtime|handle|rt)\b/i.test(m.receiver.text);
-}
-
-/** The type a method call on a value of this declared type resolves against: `&mut Box<Foo>` → `Foo`. */
-function typeName(type: Node): string | null {
-  switch (type.type) {
-    case 'pointer_type':
-      // Raw pointers have no auto-deref: `p.add(1)` is the pointer's own method.
-      return '*';
-    case 'reference_type': {
-      const inner = type.childForFieldName('type');
-      return inner ? typeName(inner) : null;
-    }
-    case 'generic_type': {
-      const base = lastSegment(type.childForFieldName('type')) ?? type.childForFieldName('type')?.text ?? null;
-      const arg = type.childForFieldName('type_arguments')?.namedChild(0);
-      if (base && DEREF_WRAPPERS.has(base) && arg) return typeName(arg);
-      return base;
-    }
-    case 'type_identifier':
-    case 'primitive_type':
-      return type.text;
-    case 'scoped_type_identifier':
-      return type.childForFieldName('name')?.text ?? null;
-    case 'array_type':
-      return '[]';
-    default:
-      return null;
-  }
 }
 
 /** Literals, SCREAMING_CASE constants and arithmetic on them: evaluated (and overflow-checked) by the compiler. */

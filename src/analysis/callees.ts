@@ -1,0 +1,141 @@
+/**
+ * Which function of the crate a call names, for analyses that follow calls into the crate's own
+ * helpers (panic reachability, pointers handed to helpers). Only calls that can be named with
+ * confidence resolve: a unique free function for `f(..)` / `module::f(..)`, a unique method of the
+ * named type for `Type::f(..)` / `Self::f(..)` / `x.f(..)` when `x`'s type is declared, else a unique
+ * method of that name that std types do not also have. Everything else (std, other crates,
+ * ambiguous names) is left alone.
+ */
+import type { FnInfo, Param } from '../model/functions.js';
+import type { Node } from '../source.js';
+import { asMethodCall, asPathCall, lastSegment, unparen } from '../syntax.js';
+
+/**
+ * Method names of std types (collections, `Option`, `Result`, iterators, strings, locks, I/O). A call
+ * of one of these on a receiver of unknown type is more likely std than the crate's method of the
+ * same name, so it is not followed.
+ */
+const STD_METHOD_NAMES = new Set([
+  'get', 'get_mut', 'len', 'is_empty', 'insert', 'remove', 'push', 'pop', 'clear', 'contains', 'contains_key',
+  'iter', 'iter_mut', 'into_iter', 'next', 'map', 'and_then', 'filter', 'as_ref', 'as_mut', 'clone', 'to_string',
+  'to_owned', 'as_str', 'as_bytes', 'as_ptr', 'as_mut_ptr', 'as_slice', 'write', 'read', 'flush', 'lock', 'send',
+  'recv', 'join', 'first', 'last', 'find', 'parse', 'take', 'replace', 'extend', 'append', 'drain', 'split', 'entry',
+  'keys', 'values', 'from', 'into', 'eq', 'cmp', 'partial_cmp', 'hash', 'fmt', 'drop', 'deref', 'borrow', 'set',
+  'load', 'store', 'swap', 'sort', 'reserve', 'truncate', 'resize', 'count', 'sum', 'collect', 'for_each', 'poll',
+  'wait', 'notify_one', 'notify_all', 'to_vec', 'copy_to', 'add', 'sub', 'mul', 'div', 'rem', 'offset', 'cast', 'is_null', 'is_some', 'is_none',
+  'is_ok', 'is_err', 'ok', 'err', 'unwrap_or', 'unwrap_or_default', 'unwrap_or_else', 'expect', 'unwrap', 'min', 'max',
+]);
+
+/** Smart pointers a method call sees through (auto-deref). */
+const DEREF_WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin', 'ManuallyDrop']);
+
+const PRIMITIVES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize', 'f32', 'f64', 'bool', 'char', 'str']);
+
+/**
+ * A call to a function of this crate that we can name with confidence. `types` maps the caller's
+ * parameters and annotated locals to the type a method call on them resolves against (`declaredTypes`).
+ */
+export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, caller: FnInfo, types: ReadonlyMap<string, string>, call: Node): FnInfo | null {
+  const path = asPathCall(call);
+  const method = path ? null : asMethodCall(call);
+  const name = path?.name ?? method?.method;
+  if (!name) return null;
+  const candidates = (functionsByName.get(name) ?? []).filter((f) => f.body && f.node.id !== caller.node.id);
+  if (candidates.length === 0) return null;
+  if (path) {
+    const qualifier = path.qualifier.split('::').pop() ?? '';
+    if (/^(std|core|alloc)(::|$)/.test(path.qualifier) || PRIMITIVES.has(qualifier)) return null;
+    // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
+    const typed = qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null;
+    let matching = candidates.filter((f) => (typed ? f.implType === typed : !f.hasSelf && !f.implType));
+    if (!typed && qualifier && !['crate', 'self', 'super'].includes(qualifier)) matching = matching.filter((f) => moduleName(f) === qualifier);
+    return matching.length === 1 ? matching[0]! : null;
+  }
+  const methods = candidates.filter((f) => f.hasSelf);
+  const receiver = unparen(method!.receiver);
+  const type = receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : undefined;
+  if (type) {
+    const typed = methods.filter((f) => f.implType === type);
+    return typed.length === 1 ? typed[0]! : null;
+  }
+  if (STD_METHOD_NAMES.has(name)) return null;
+  return methods.length === 1 ? methods[0]! : null;
+}
+
+/**
+ * The parameter of `callee` that receives argument `index` of `call`: `Type::m(obj, p)` passes the
+ * receiver first. Undefined for `self`, patterns that bind several names, and variadic arguments.
+ */
+export function parameterFor(callee: FnInfo, call: Node, index: number): Param | undefined {
+  const i = callee.hasSelf && asPathCall(call) ? index - 1 : index;
+  const declared = callee.node.childForFieldName('parameters')?.namedChildren.filter((p) => p.type === 'parameter') ?? [];
+  const node = declared[i];
+  return node && callee.params.find((p) => p.node.id === node.id);
+}
+
+/** Types of the parameters and annotated locals of a function body, for resolving method calls on them. */
+export function declaredTypes(fn: FnInfo): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const p of fn.params) {
+    const t = typeName(p.type);
+    if (t) types.set(p.name, t);
+  }
+  if (!fn.body) return types;
+  fn.file.walkBody(fn.body, (n) => {
+    if (n.type !== 'let_declaration') return undefined;
+    const name = localName(n);
+    const type = n.childForFieldName('type');
+    const t = type && typeName(type);
+    if (name && t) types.set(name, t);
+    return undefined;
+  });
+  return types;
+}
+
+/** The name a `let` binds, for `let x` and `let mut x`. */
+export function localName(letDecl: Node): string | undefined {
+  const pattern = letDecl.childForFieldName('pattern');
+  return pattern?.type === 'identifier' ? pattern.text : pattern?.type === 'mut_pattern' ? pattern.namedChild(0)?.text : undefined;
+}
+
+/** `helper`, or `Db::row` for a method or associated function: how a callee reads in a message. */
+export function calleeName(fn: FnInfo): string {
+  return fn.implType && !fn.inTrait ? `${fn.implType}::${fn.name}` : fn.name;
+}
+
+/** The name of the module a function is defined in: its inline `mod`, else its file (`a/mod.rs` → `a`; '' for the crate root). */
+function moduleName(fn: FnInfo): string {
+  for (const a of fn.file.ancestors(fn.node)) if (a.type === 'mod_item') return a.childForFieldName('name')?.text ?? '';
+  const parts = fn.file.path.split(/[\\/]/);
+  const stem = parts[parts.length - 1]!.replace(/\.rs$/, '');
+  if (stem === 'mod') return parts[parts.length - 2] ?? '';
+  return stem === 'lib' || stem === 'main' ? '' : stem;
+}
+
+/** The type a method call on a value of this declared type resolves against: `&mut Box<Foo>` → `Foo`. */
+function typeName(type: Node): string | null {
+  switch (type.type) {
+    case 'pointer_type':
+      // Raw pointers have no auto-deref: `p.add(1)` is the pointer's own method.
+      return '*';
+    case 'reference_type': {
+      const inner = type.childForFieldName('type');
+      return inner ? typeName(inner) : null;
+    }
+    case 'generic_type': {
+      const base = lastSegment(type.childForFieldName('type')) ?? type.childForFieldName('type')?.text ?? null;
+      const arg = type.childForFieldName('type_arguments')?.namedChild(0);
+      if (base && DEREF_WRAPPERS.has(base) && arg) return typeName(arg);
+      return base;
+    }
+    case 'type_identifier':
+    case 'primitive_type':
+      return type.text;
+    case 'scoped_type_identifier':
+      return type.childForFieldName('name')?.text ?? null;
+    case 'array_type':
+      return '[]';
+    default:
+      return null;
+  }
+}
