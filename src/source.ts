@@ -18,6 +18,7 @@ export class SourceFile {
   private readonly lineStarts: number[];
   private readonly expansions = new Map<number, Parser.Tree | null>();
   private readonly hosts = new Map<Parser.Tree, Node>();
+  private readonly childCache = new Map<number, Node[]>();
 
   constructor(
     /** Absolute path. */
@@ -103,11 +104,18 @@ export class SourceFile {
 
   /** Named children, looking through macro invocations into their re-parsed arguments. */
   children(node: Node): Node[] {
+    // Rules walk the same bodies many times; building node objects in the native binding is the
+    // expensive part, so each node's children are built once per file.
+    const key = node.id;
+    const cached = this.childCache.get(key);
+    if (cached) return cached;
+    let kids: Node[];
     if (node.type === 'macro_invocation') {
       const root = this.expansion(node);
-      return root ? root.namedChildren : [];
-    }
-    return node.namedChildren;
+      kids = root ? root.namedChildren : [];
+    } else kids = node.namedChildren;
+    this.childCache.set(key, kids);
+    return kids;
   }
 
   /** The parent, crossing from a re-parsed macro argument back to its invocation. */
