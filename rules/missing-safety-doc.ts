@@ -2,6 +2,8 @@ import { cfgDisabled, isDocHidden, lintLevel, readDocs, type Attribute } from '.
 import type { FnInfo } from '../src/model/functions.js';
 import { markdownHeadings } from '../src/model/markdown.js';
 import type { Node, SourceFile } from '../src/source.js';
+import { clippyLevel } from '../src/cargo.js';
+import type { CrateSettings } from '../src/crate-unit.js';
 import { defineRule } from '../src/rule.js';
 
 /** Heading texts clippy accepts as the safety section (compared with the heading's text runs, trimmed). */
@@ -71,7 +73,7 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
       if (!fn.isUnsafe || isTraitImplItem(fn) || !(crate.isExported(fn) || cSymbol)) continue;
       const scopes = crate.modules.attributeScopes(fn.file, fn.node);
       // Clippy skips items under a `#[doc(hidden)]` parent (rust-clippy#7347) as well as hidden items.
-      if (!checked(scopes) || scopes.some(isDocHidden) || !missing(fn.file, fn.node)) continue;
+      if (!checked(scopes, crate.settings) || scopes.some(isDocHidden) || !missing(fn.file, fn.node)) continue;
       report({
         file: fn.file,
         node: fn.nameNode,
@@ -87,7 +89,7 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
         if (n.type !== 'trait_item' || !n.children.some((c) => c.type === 'unsafe')) return;
         const name = n.childForFieldName('name');
         const scopes = crate.modules.attributeScopes(file, n);
-        if (!name || !checked(scopes) || isDocHidden(scopes[scopes.length - 1]!) || !missing(file, n)) return;
+        if (!name || !checked(scopes, crate.settings) || isDocHidden(scopes[scopes.length - 1]!) || !missing(file, n)) return;
         report({
           file,
           node: name,
@@ -100,9 +102,10 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
 });
 
 /** Compiled in a normal build, and the lint not turned off by `allow`/`expect` on the item or around it. */
-function checked(scopes: Attribute[][]): boolean {
+function checked(scopes: Attribute[][], settings: CrateSettings): boolean {
   if (scopes.some(cfgDisabled)) return false;
-  const level = lintLevel(scopes, CLIPPY_LINTS);
+  // Attributes in the source override Cargo's `[lints.clippy]` (which become command-line flags).
+  const level = lintLevel(scopes, CLIPPY_LINTS) ?? clippyLevel(settings.clippyLints, ['missing_safety_doc', 'style', 'all']);
   return level !== 'allow' && level !== 'expect';
 }
 

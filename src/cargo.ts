@@ -34,6 +34,15 @@ export interface Manifest {
   release: { panic?: string; overflowChecks?: boolean };
   /** `path` of every dependency in any dependency table, as written: those inside a workspace are members too. */
   pathDependencies: string[];
+  /** `[lints.clippy]` (lint → level), or `'workspace'` for `[lints] workspace = true`. */
+  clippyLints?: Record<string, ClippyLint> | 'workspace';
+  /** `[workspace.lints.clippy]`. */
+  workspaceClippyLints?: Record<string, ClippyLint>;
+}
+
+export interface ClippyLint {
+  level: string;
+  priority: number;
 }
 
 type Table = Record<string, unknown>;
@@ -75,7 +84,33 @@ export function readManifest(path: string): Manifest {
       overflowChecks: typeof release?.['overflow-checks'] === 'boolean' ? release['overflow-checks'] : undefined,
     },
     pathDependencies: pathDependencies(doc),
+    clippyLints: table(doc.lints)?.workspace === true ? 'workspace' : lintTable(table(table(doc.lints)?.clippy)),
+    workspaceClippyLints: lintTable(table(table(workspace?.lints)?.clippy)),
   };
+}
+
+/** `all = { level = "allow", priority = -1 }`, `missing_safety_doc = "warn"`. */
+function lintTable(t: Table | undefined): Record<string, ClippyLint> | undefined {
+  if (!t) return undefined;
+  const out: Record<string, ClippyLint> = {};
+  for (const [name, value] of Object.entries(t)) {
+    const level = string(value) ?? string(table(value)?.level);
+    const priority = table(value)?.priority;
+    if (level) out[name] = { level, priority: typeof priority === 'number' ? priority : 0 };
+  }
+  return out;
+}
+
+/**
+ * The level Cargo's `[lints.clippy]` gives a lint, looking at the lint and the groups that hold it
+ * (`missing_safety_doc` is in `style` and `all`). Cargo passes them as `-A`/`-W` flags sorted by
+ * priority, so the highest priority wins, and on a tie the more specific name.
+ */
+export function clippyLevel(lints: Record<string, ClippyLint> | undefined, names: string[]): string | undefined {
+  if (!lints) return undefined;
+  const set = names.map((n, i) => ({ lint: lints[n], specificity: names.length - i })).filter((x) => x.lint);
+  set.sort((a, b) => b.lint!.priority - a.lint!.priority || b.specificity - a.specificity);
+  return set[0]?.lint!.level;
 }
 
 const DEPENDENCY_TABLES = ['dependencies', 'dev-dependencies', 'build-dependencies'];
@@ -104,6 +139,7 @@ export function crateSettings(manifestPath: string, workspaceRootManifest?: stri
     panicAbort: root.release.panic === 'abort',
     overflowChecks: root.release.overflowChecks === true,
     libRoot: existsSync(libRoot) ? libRoot : undefined,
+    clippyLints: own.clippyLints === 'workspace' ? root.workspaceClippyLints : own.clippyLints,
   };
 }
 

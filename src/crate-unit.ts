@@ -12,6 +12,8 @@ export interface CrateSettings {
   panicAbort: boolean;
   /** `[profile.release] overflow-checks = true`: integer overflow panics in release builds too. */
   overflowChecks: boolean;
+  /** `[lints.clippy]` of the package (or of the workspace, with `lints.workspace = true`). */
+  clippyLints?: Record<string, { level: string; priority: number }>;
   /** Library entry file (`[lib] path`, default `src/lib.rs`), absolute, when it exists. */
   libRoot?: string;
 }

@@ -65,11 +65,14 @@ interface ClippyRun {
   errors: string[];
 }
 
-/** `cargo clippy` with every lint allowed but `missing_safety_doc`; findings as `fixture-relative-path:line`. */
+/**
+ * Plain `cargo clippy` (missing_safety_doc is on by default, in `style`), so each fixture crate's own
+ * `[lints.clippy]` table applies as it does for users; findings as `fixture-relative-path:line`.
+ */
 function runClippy(root: string, members: Member[]): ClippyRun {
   const r = spawnSync(
     'cargo',
-    ['clippy', '--workspace', '--offline', '--quiet', '--message-format=json', '--', '-A', 'clippy::all', '-W', 'clippy::missing_safety_doc'],
+    ['clippy', '--workspace', '--offline', '--quiet', '--message-format=json'],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000, env: { ...process.env, CARGO_TARGET_DIR: path.join(root, 'target'), CARGO_TERM_COLOR: 'never' } },
   );
   const byFile = new Map(members.flatMap((m) => [...m.files]));
