@@ -8,7 +8,7 @@
  */
 import type { FnInfo, Param } from '../model/functions.js';
 import type { Node } from '../source.js';
-import { asMethodCall, asPathCall, lastSegment, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, lastSegment, patternBindings, unparen } from '../syntax.js';
 
 /**
  * Method names of std types (collections, `Option`, `Result`, iterators, strings, locks, I/O). A call
@@ -73,7 +73,10 @@ export function parameterFor(callee: FnInfo, call: Node, index: number): Param |
   return node && callee.params.find((p) => p.node.id === node.id);
 }
 
-/** Types of the parameters and annotated locals of a function body, for resolving method calls on them. */
+/**
+ * Types of the parameters and annotated locals of a function body, for resolving method calls on them.
+ * A name rebound without a type annotation has no known type (one map serves the whole body).
+ */
 export function declaredTypes(fn: FnInfo): Map<string, string> {
   const types = new Map<string, string>();
   for (const p of fn.params) {
@@ -87,6 +90,8 @@ export function declaredTypes(fn: FnInfo): Map<string, string> {
     const type = n.childForFieldName('type');
     const t = type && typeName(type);
     if (name && t) types.set(name, t);
+    // `let Some(h) = h.as_mut() else ..`, `let h = &mut *h;`: the name now holds a value of another type.
+    else for (const bound of patternBindings(n.childForFieldName('pattern'))) types.delete(bound);
     return undefined;
   });
   return types;
