@@ -1,4 +1,8 @@
+import path from 'node:path';
+import { calleeName } from '../src/analysis/callees.js';
 import { PointerParam } from '../src/analysis/null-checks.js';
+import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '../src/analysis/pointer-helpers.js';
+import type { Node, SourceFile } from '../src/source.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -12,7 +16,8 @@ export default defineRule({
     what:
       'Flags a `*const T` / `*mut T` parameter of an `extern "C"` function that the body dereferences (`*p`, `&*p`, `(*p).f`, ' +
       '`p.read()`, `ptr::write(p, ..)`) or hands to an API that requires a non-null pointer (`slice::from_raw_parts`, ' +
-      '`CStr::from_ptr`, `Box::from_raw`, `Arc::from_raw` ...) at a place that no null check dominates.',
+      '`CStr::from_ptr`, `Box::from_raw`, `Arc::from_raw` ...) at a place that no null check dominates; also one it passes, ' +
+      'unchecked, to a function of the crate that dereferences it without a null check of its own.',
     why:
       'C callers pass `NULL` for "no object", after a failed allocation, or by mistake. Dereferencing a null pointer is ' +
       'undefined behaviour in Rust: usually a segmentation fault that takes down the host, sometimes silent memory ' +
@@ -38,6 +43,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
       'Only checks that always run protect what follows them: one nested under another `if`, in a loop body or inside a closure (including the closure a guard macro builds around its body) does not cover the code after it.',
       '`debug_assert!(!p.is_null())` is not a check: it is compiled out of release builds.',
       '`p.as_ref().unwrap()` is not reported here: it panics on null rather than dereferencing it (`panic-across-ffi` reports the panic).',
+      'Calls are followed into the crate\'s own functions, in any module, up to three calls deep: `parse(key)` is reported at the call when `parse` dereferences its parameter without checking it, with the dereference in `parse` as a related location. A helper that checks its parameter first (an early return, `as_ref()`, `NonNull::new`) is a null check, not a dereference. An `unsafe fn` helper whose `# Safety` section requires a non-null pointer still counts: the C caller never sees that contract. Other `extern "C"` functions are reported on their own and not followed.',
       '`&T`, `Option<&T>` and `NonNull<T>` parameters are not raw pointers and are never reported. Local copies (`let q = p as *mut T`) are followed.',
       'One finding per parameter, at the first unchecked use; later uses are related locations.',
     ],
@@ -48,34 +54,46 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
     cwe: ['CWE-476'],
   },
   check({ crate, report }) {
+    const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
     for (const fn of crate.ffiFunctions) {
+      const where = (file: SourceFile, node: Node): string => (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
       for (const param of fn.params) {
         if (!param.isRawPointer) continue;
         const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
-        const unchecked = ptr.derefs().filter((d) => !ptr.isChecked(d.node));
+        const unchecked = uncheckedUses(fn, ptr, crate);
         const first = unchecked[0];
         if (!first) continue;
         const line = fn.file.line(first.node);
         const more = unchecked.length > 1 ? ` (and ${unchecked.length - 1} more use${unchecked.length > 2 ? 's' : ''})` : '';
-        const tests = ptr.nullTests();
+        // A helper that tests the pointer but dereferences it anyway is a use, not a check.
+        const usedAt = new Set(unchecked.map((u) => u.node.id));
+        const tests = ptr.nullTests().filter((t) => !usedAt.has(t.node.id));
         const real = tests.filter((t) => !t.debugOnly);
         const earlier = real.filter((t) => t.node.startIndex < first.node.startIndex);
         // Say why the checks the author did write do not count: that is the part they will dispute.
-        const why =
-          tests.length === 0
-            ? 'but never checked for null'
-            : real.length === 0
-              ? 'but only checked by `debug_assert!`, which release builds leave out'
-              : earlier.length === 0
-                ? `before its null check at line ${fn.file.line(real[0]!.node)}`
-                : `but the null check at line ${fn.file.line(earlier[earlier.length - 1]!.node)} does not cover this path`;
+        const missing = tests.length === 0 ? 'never checked for null' : real.length === 0 ? 'only checked by `debug_assert!`, which release builds leave out' : null;
+        const why = missing
+          ? `but ${first.helper ? 'it is ' : ''}${missing}`
+          : earlier.length === 0
+            ? `before its null check at line ${fn.file.line(real[0]!.node)}`
+            : `but the null check at line ${fn.file.line(earlier[earlier.length - 1]!.node)} does not cover this path`;
+        const subject = `parameter \`${param.name}\` of \`${fn.name}\`${first.via ? ` (as \`${first.via}\`)` : ''}`;
+        // A helper's use is elsewhere: name the helper and the place it dereferences, then say why the call is unguarded.
+        const message = first.helper ? `${subject} is ${describeChain(first, where)}, ${why}${more}` : `${subject} is ${first.how} at line ${line} ${why}${more}`;
+        const leaf = leafOf(first, fn);
         report({
           file: fn.file,
           node: first.node,
-          message: `parameter \`${param.name}\` of \`${fn.name}\`${first.via ? ` (as \`${first.via}\`)` : ''} is ${first.how} at line ${line} ${why}${more}`,
+          message,
           help: `return early when \`${param.name}.is_null()\`, or convert it with \`${param.name}.as_ref()\` / \`NonNull::new(${param.name})\` and handle \`None\``,
           related: [
             { file: fn.file, node: param.node, message: `\`${param.name}\` is a raw pointer that C may pass as NULL` },
+            ...(first.helper
+              ? [
+                  ...chainSteps(first),
+                  { file: leaf.fn.file, node: leaf.use.node, message: `\`${calleeName(leaf.fn)}()\` ${activeVoice(leaf.use.how, `\`${leaf.param}\``)} here without a null check` },
+                ]
+              : []),
             ...unchecked.slice(1, 11).map((d) => ({ file: fn.file, node: d.node, message: `also ${d.how} here without a null check` })),
           ],
         });
