@@ -1,6 +1,10 @@
+import path from 'node:path';
+import { calleeName } from '../src/analysis/callees.js';
 import { PointerParam } from '../src/analysis/null-checks.js';
+import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from '../src/analysis/pointer-helpers.js';
 import { defineRule } from '../src/rule.js';
-import { asPathCall, lastOf } from '../src/syntax.js';
+import type { Node, SourceFile } from '../src/source.js';
+import { asPathCall } from '../src/syntax.js';
 
 export default defineRule({
   id: 'cstr-unbounded-read',
@@ -12,7 +16,8 @@ export default defineRule({
   docs: {
     what:
       'Flags `CStr::from_ptr(p)` where `p` is a raw-pointer parameter of an `extern "C"` function (or a local copy of one), ' +
-      'or a string pointer read through such a parameter (`CStr::from_ptr(*argv.add(i))`, `CStr::from_ptr((*opts).name)`).',
+      'or a string pointer read through such a parameter (`CStr::from_ptr(*argv.add(i))`, `CStr::from_ptr((*opts).name)`); ' +
+      'also a call that hands the parameter to a function of the crate that reads it with `CStr::from_ptr` (`cstr_to_str(path)`).',
     why:
       '`CStr::from_ptr` scans memory until it finds a NUL byte. If the caller passes a buffer that is not NUL-terminated ' +
       '(a Go or Rust string, a fixed-size field, a truncated read) the scan runs past the end of the buffer: an ' +
@@ -36,6 +41,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     },
     notes: [
       'A null check does not silence this rule: it is about the missing length, not the null pointer (`ffi-null-deref` covers that).',
+      'Calls are followed into the crate\'s own functions up to three calls deep; the finding is at the call in the `extern "C"` function, with the helper\'s `CStr::from_ptr` as a related location.',
       'Buffers the Rust side built itself (`CStr::from_ptr(buf.as_ptr())`) and Rust-ABI functions are not reported.',
     ],
     references: [
@@ -44,34 +50,52 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     cwe: ['CWE-170', 'CWE-126'],
   },
   check({ crate, report }) {
+    const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
     for (const fn of crate.ffiFunctions) {
+      const where = (file: SourceFile, node: Node): string => (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
       for (const param of fn.params) {
         if (!param.isRawPointer) continue;
         const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
+        const source = { file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` };
         fn.file.walkBody(fn.body!, (n) => {
-          const c = asPathCall(n);
-          const arg = c?.args[0];
-          if (!c || c.name !== 'from_ptr' || lastOf(c.qualifier) !== 'CStr' || !arg) return;
           // The parameter itself, or a string pointer stored in what it points to (`*argv.add(i)`, `(*opts).name`).
-          const direct = ptr.isPointerExpr(arg);
-          if (!direct && !ptr.isLoadedFrom(arg)) return;
-          const call = `\`CStr::from_ptr(${clip(arg.text)})\``;
+          const read = cstrRead(ptr, n);
+          if (!read) return;
+          const direct = read === 'direct';
+          const call = `\`CStr::from_ptr(${clip(asPathCall(n)!.args[0]!.text)})\``;
           report({
             file: fn.file,
             node: n,
             message: direct
               ? `${call} reads parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`
               : `${call} reads a string reached through parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`,
-            help: direct
-              ? `take the length too (\`${param.name}: *const c_char, ${param.name}_len: usize\`) and read it with \`slice::from_raw_parts\``
-              : 'have the caller pass each string with its length and read it with `slice::from_raw_parts`',
-            related: [{ file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` }],
+            help: direct ? lengthHelp(param.name) : 'have the caller pass each string with its length and read it with `slice::from_raw_parts`',
+            related: [source],
           });
         });
+        // `cstr_to_str(p)`: a crate helper (or a chain of them) does the read.
+        for (const use of cstrReadsInHelpers(fn, ptr, crate)) {
+          const leaf = leafOf(use, fn);
+          report({
+            file: fn.file,
+            node: use.node,
+            message: `parameter \`${param.name}\` of \`${fn.name}\`${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply`,
+            help: lengthHelp(param.name),
+            related: [
+              source,
+              ...chainSteps(use),
+              { file: leaf.fn.file, node: leaf.use.node, message: `\`${calleeName(leaf.fn)}()\` reads \`${leaf.param}\` here up to a NUL byte` },
+            ],
+          });
+        }
       }
     }
   },
 });
+
+function lengthHelp(name: string): string {
+  return `take the length too (\`${name}: *const c_char, ${name}_len: usize\`) and read it with \`slice::from_raw_parts\``;
+}
 
 function clip(text: string): string {
   const one = text.replace(/\s+/g, ' ');
