@@ -58,6 +58,23 @@ export class SourceFile {
     };
   }
 
+  /** The span of `[start, end)` of the text. */
+  spanAt(start: number, end: number): Span {
+    const at = (offset: number): [number, number] => {
+      let lo = 0;
+      let hi = this.lineStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.lineStarts[mid]! <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      return [lo + 1, offset - this.lineStarts[lo]! + 1];
+    };
+    const [startLine, startColumn] = at(start);
+    const [endLine, endColumn] = at(end);
+    return { file: this.path, startLine, startColumn, endLine, endColumn };
+  }
+
   /** 1-based line of a node. */
   line(node: Node): number {
     return node.startPosition.row + 1;
