@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { calleeName } from '../src/analysis/callees.js';
 import { PointerParam } from '../src/analysis/null-checks.js';
+import { fnLabel } from '../src/model/functions.js';
 import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from '../src/analysis/pointer-helpers.js';
 import { defineRule } from '../src/rule.js';
 import type { Node, SourceFile } from '../src/source.js';
@@ -67,8 +68,8 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
             file: fn.file,
             node: n,
             message: direct
-              ? `${call} reads parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`
-              : `${call} reads a string reached through parameter \`${param.name}\` of \`${fn.name}\` up to a NUL byte that the C caller must supply`,
+              ? `${call} reads parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply`
+              : `${call} reads a string reached through parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply`,
             help: direct ? lengthHelp(param.name) : 'have the caller pass each string with its length and read it with `slice::from_raw_parts`',
             related: [source],
           });
@@ -79,7 +80,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
           report({
             file: fn.file,
             node: use.node,
-            message: `parameter \`${param.name}\` of \`${fn.name}\`${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply`,
+            message: `parameter \`${param.name}\` of ${fnLabel(fn)}${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply`,
             help: lengthHelp(param.name),
             related: [
               source,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { calleeName } from '../src/analysis/callees.js';
 import { PointerParam } from '../src/analysis/null-checks.js';
+import { fnLabel } from '../src/model/functions.js';
 import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '../src/analysis/pointer-helpers.js';
 import type { Node, SourceFile } from '../src/source.js';
 import { defineRule } from '../src/rule.js';
@@ -77,7 +78,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
           : earlier.length === 0
             ? `before its null check at line ${fn.file.line(real[0]!.node)}`
             : `but the null check at line ${fn.file.line(earlier[earlier.length - 1]!.node)} does not cover this path`;
-        const subject = `parameter \`${param.name}\` of \`${fn.name}\`${first.via ? ` (as \`${first.via}\`)` : ''}`;
+        const subject = `parameter \`${param.name}\` of ${fnLabel(fn)}${first.via ? ` (as \`${first.via}\`)` : ''}`;
         // A helper's use is elsewhere: name the helper and the place it dereferences, then say why the call is unguarded.
         const message = first.helper ? `${subject} is ${describeChain(first, where)}, ${why}${more}` : `${subject} is ${first.how} at line ${line} ${why}${more}`;
         const leaf = leafOf(first, fn);

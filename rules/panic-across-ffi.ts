@@ -2,7 +2,8 @@ import { panicConsequence, panicHelp, rethrowHelp } from '../src/analysis/conseq
 import { PanicAnalysis, type PanicSite } from '../src/analysis/panic.js';
 import path from 'node:path';
 import type { CrateModel } from '../src/model/crate.js';
-import { mayUnwind, type FnInfo } from '../src/model/functions.js';
+import { ExpandedSource } from '../src/model/expand.js';
+import { generatedNote, mayUnwind, type FnInfo } from '../src/model/functions.js';
 import { defineRule } from '../src/rule.js';
 import type { Node, SourceFile } from '../src/source.js';
 
@@ -66,16 +67,24 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
     const analysis = new PanicAnalysis(crate);
     const consequence = panicConsequence(crate.settings);
     const crateGuard = crateBoundary(crate);
-    const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
+    const shown = (file: { path: string }): string => path.relative(crate.root, file.path).split(path.sep).join('/');
+    // Code a macro wrote is named by the line of the macro's definition that wrote it.
+    const written = (file: SourceFile, node: Node, fn: FnInfo): string | null => {
+      const t = file instanceof ExpandedSource ? file.templateSpan(node) : null;
+      if (!t) return null;
+      return `${t.file === fn.file.path ? 'line ' : `${shown({ path: t.file })}:`}${t.startLine} (in \`${(file as ExpandedSource).macro}!\`)`;
+    };
     for (const fn of crate.ffiFunctions) {
       if (mayUnwind(fn) || analysis.hasBoundaryAttribute(fn)) continue;
-      // `ffi_fn! { fn f() { .. } }` whose macro runs the body under `catch_unwind`.
-      const macroGuard = fn.generatedBy !== undefined && crate.guards.panicBoundaries.has(fn.generatedBy) ? fn.generatedBy : undefined;
+      // `ffi_fn! { fn f() { .. } }` whose macro runs the body under `catch_unwind`. (A function the
+      // transcriber writes whole shows its own `catch_unwind`, and what runs outside it.)
+      const macroGuard = fn.generatedBy !== undefined && !fn.expanded && crate.guards.panicBoundaries.has(fn.generatedBy) ? fn.generatedBy : undefined;
       if (macroGuard && !crate.settings.panicAbort) continue;
       const sites = analysis.sites(fn, crate.settings.panicAbort);
       const first = sites[0];
       if (!first) continue;
-      const where = (file: SourceFile, node: Node): string => (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
+      const where = (file: SourceFile, node: Node): string =>
+        written(file, node, fn) ?? (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
       const when = (s: PanicSite): string => (s.detail ? ` (${s.detail})` : '');
       const at = first.via[0] ?? first;
       const what =
@@ -95,8 +104,10 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
       report({
         file: at.file,
         node: at.node,
-        message: `${what} can panic in \`${abiText(fn)} fn ${fn.name}\`${guard}${more}: ${consequence}`,
-        help: first.rethrows && first.via.length === 0 && !crate.settings.panicAbort ? rethrowHelp(fn.name) : panicHelp(crate.settings, fn.name, crateGuard),
+        message: `${what} can panic in \`${abiText(fn)} fn ${fn.name}\`${generatedNote(fn)}${guard}${more}: ${consequence}`,
+        help:
+          (first.rethrows && first.via.length === 0 && !crate.settings.panicAbort ? rethrowHelp(fn.name) : panicHelp(crate.settings, fn.name, crateGuard)) +
+          (fn.expanded ? ` (its code is written in the definition of \`${fn.generatedBy}!\`)` : ''),
         related: [
           ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${calleeName(v.callee)}()\`` })),
           ...(first.via.length ? [{ file: first.file, node: first.node, message: `${first.what} can panic here${when(first)}` }] : []),

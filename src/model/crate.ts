@@ -11,6 +11,7 @@ import type { CrateSettings } from '../crate-unit.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
+import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type ModuleTree } from './visibility.js';
 
@@ -18,8 +19,17 @@ export interface CrateModel {
   root: string;
   settings: CrateSettings;
   files: SourceFile[];
+  /** Functions written in the crate's files (also inside macro arguments). */
   functions: FnInfo[];
-  /** Functions with a C-family `extern` ABI and a body: called from C. */
+  /**
+   * Functions that macro transcribers write, from expanding invocations of the crate's macros that
+   * generate `extern` functions (`expanded` is set; see expand.ts). Kept apart from `functions`: rules
+   * that speak about source items (clippy's `missing_safety_doc`) judge a macro where it is defined.
+   */
+  generated: FnInfo[];
+  /** Expansions of invocations of the crate's `extern`-fn-generating macros. */
+  expansions: ExpandedSource[];
+  /** Functions with a C-family `extern` ABI and a body, written or generated: called from C. */
   ffiFunctions: FnInfo[];
   /** Free functions and methods by name, for following calls inside the crate. */
   functionsByName: Map<string, FnInfo[]>;
@@ -42,14 +52,18 @@ export interface CrateModel {
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
 }
 
-/** `ffi_fn! { fn name(..) { .. } }`: the `fn` takes the ABI and export of the macro's transcriber. */
-function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>): void {
+/**
+ * `ffi_fn! { fn name(..) { .. } }`: the `fn` takes the ABI and export of the macro's transcriber.
+ * Returns the invocations handled this way, which are not expanded as well.
+ */
+function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>): Set<string> {
+  const handled = new Set<string>();
   const templates = new Map<string, ExportTemplate>();
   for (const [name, def] of macros) {
     const t = exportTemplate(def);
     if (t) templates.set(name, t);
   }
-  if (templates.size === 0) return;
+  if (templates.size === 0) return handled;
   for (const fn of functions) {
     if (fn.abi !== null) continue;
     // Only a `fn` written directly in the invocation's arguments, not one nested deeper.
@@ -62,7 +76,9 @@ function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>
     fn.abi = t.abi;
     fn.exported = fn.exported || t.exported;
     fn.generatedBy = name!;
+    handled.add(invocationKey(fn.file, host!));
   }
+  return handled;
 }
 
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
@@ -88,19 +104,25 @@ function reprOf(item: Node): Node | CType | null {
 
 export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig, headers: HeaderFile[] = []): CrateModel {
   const functions: FnInfo[] = [];
+  const generated: FnInfo[] = [];
   const imports = new Map<string, { file: SourceFile; node: Node }>();
   const typeAliases: AliasMap = new Map();
   const macros = new Map<string, MacroDef>();
   const aliases: UseAlias[] = [];
-  for (const file of files) {
+  const invocations: { file: SourceFile; node: Node; depth: number }[] = [];
+  /** What the model takes from a file's items; `depth` counts the expansions a file is nested in. */
+  const collect = (file: SourceFile, depth: number, into: FnInfo[]): void => {
     file.walk(file.root, (n) => {
       if (n.type === 'function_item' || (n.type === 'function_signature_item' && n.parent?.parent?.type === 'trait_item')) {
         const fn = collectFunction(file, n);
-        if (fn) functions.push(fn);
+        if (fn) into.push(fn);
       } else if (n.type === 'macro_definition') {
-        const m = collectMacro(file, n);
+        // Macros that expansions define are not collected: their invocations are not expanded.
+        const m = depth === 0 ? collectMacro(file, n) : null;
         if (m && !macros.has(m.name)) macros.set(m.name, m);
         return false;
+      } else if (n.type === 'macro_invocation') {
+        if (depth < MAX_EXPANSION_DEPTH) invocations.push({ file, node: n, depth });
       } else if (n.type === 'foreign_mod_item') {
         for (const sig of n.descendantsOfType('function_signature_item')) {
           const name = sig.childForFieldName('name');
@@ -123,15 +145,26 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
       }
       return undefined;
     });
-  }
+  };
+  for (const file of files) collect(file, 0, functions);
+  const handled = applyExportTemplates(functions, macros);
+  const expansions = expandGenerators(invocations, handled, macros, (src, depth) => {
+    const start = generated.length;
+    collect(src, depth, generated);
+    for (const fn of generated.slice(start)) {
+      fn.generatedBy = src.macro;
+      fn.expanded = true;
+    }
+  });
+  const written = functions;
+  const all = [...written, ...generated];
   const functionsByName = new Map<string, FnInfo[]>();
-  for (const fn of functions) {
+  for (const fn of all) {
     const list = functionsByName.get(fn.name);
     if (list) list.push(fn);
     else functionsByName.set(fn.name, [fn]);
   }
-  applyExportTemplates(functions, macros);
-  const ffiFunctions = functions.filter((f) => f.body && isFfiFunction(f));
+  const ffiFunctions = all.filter((f) => f.body && isFfiFunction(f));
   const exportsBySymbol = new Map<string, FnInfo>();
   for (const fn of ffiFunctions) {
     if (!fn.exported) continue;
@@ -139,7 +172,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     const symbol = exportName ? exportName.args.replace(/^\s*=?\s*"|"\s*$/g, '') : fn.name;
     if (!exportsBySymbol.has(symbol)) exportsBySymbol.set(symbol, fn);
   }
-  const guards = findGuards(functions, [...macros.values()], aliases, config);
+  const guards = findGuards(all, [...macros.values()], aliases, config);
   const modules = buildModuleTree(files, settings);
   const byFile = new Map<SourceFile, FnInfo[]>();
   for (const fn of ffiFunctions) {
@@ -152,7 +185,9 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     root,
     settings,
     files,
-    functions,
+    functions: written,
+    generated,
+    expansions,
     ffiFunctions,
     functionsByName,
     macros,
@@ -162,7 +197,8 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     exportsBySymbol,
     imports,
     typeAliases,
-    isExported: (fn) => modules.isExported(fn),
+    // The module tree knows written items only; generated functions are judged at their macro.
+    isExported: (fn) => !fn.expanded && modules.isExported(fn),
     modules,
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
@@ -178,3 +214,31 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     },
   };
 }
+
+/**
+ * Expands each invocation of a macro that generates `extern` functions (once; nested invocations found
+ * in an expansion are queued by `collect` up to MAX_EXPANSION_DEPTH) and hands every expansion to
+ * `collect`. Invocations an `ffi_fn!`-style export template already handled are left alone.
+ */
+function expandGenerators(
+  queue: { file: SourceFile; node: Node; depth: number }[],
+  handled: ReadonlySet<string>,
+  macros: ReadonlyMap<string, MacroDef>,
+  collect: (src: ExpandedSource, depth: number) => void,
+): ExpandedSource[] {
+  const out: ExpandedSource[] = [];
+  const expander = new MacroExpander(macros);
+  if (expander.generators.size === 0) return out;
+  for (let i = 0; i < queue.length; i++) {
+    const { file, node, depth } = queue[i]!;
+    const name = macroName(node);
+    if (!name || !expander.generators.has(name) || handled.has(invocationKey(file, node))) continue;
+    const src = expander.expand(file, node);
+    if (!src) continue;
+    out.push(src);
+    collect(src, depth + 1);
+  }
+  return out;
+}
+
+const invocationKey = (file: SourceFile, node: Node): string => `${file.path}\0${node.startIndex}\0${node.endIndex}`;
