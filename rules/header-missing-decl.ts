@@ -1,4 +1,4 @@
-import { abiHeaders, declarations } from '../src/c/abi-headers.js';
+import { abiHeaders, declarations, macroDeclarations } from '../src/c/abi-headers.js';
 import { cPrototype, rustSignature } from '../src/c/signature.js';
 import { defineRule } from '../src/rule.js';
 
@@ -27,7 +27,11 @@ pub extern "C" fn kv_len(store: *const Store) -> usize { .. }
       good: `// include/kv.h
 size_t kv_len(const Store *store);`,
     },
-    notes: ['The help line spells the prototype in C from the Rust signature; check the type names against your header\'s conventions.'],
+    notes: [
+      'The help line spells the prototype in C from the Rust signature; check the type names against your header\'s conventions.',
+      'A function the header declares through a function-like macro (`WASM_DECLARE_VEC(byte, )` with a `#define` that pastes `wasm_##name##_vec_new`) counts as declared: such calls are expanded (parameters, `##`, nested calls) to find the names they declare. Their prototypes are not compared with the Rust signature.',
+      'Exports that a `macro_rules!` macro writes are checked too, and reported at the invocation.',
+    ],
     references: [{ title: 'cbindgen', url: 'https://github.com/mozilla/cbindgen' }],
     cwe: ['CWE-628'],
   },
@@ -35,9 +39,10 @@ size_t kv_len(const Store *store);`,
     const headers = abiHeaders(crate);
     if (headers.length === 0) return;
     const declared = declarations(crate);
+    const viaMacro = macroDeclarations(crate);
     const where = headers.length === 1 ? headers[0]!.path.split(/[\\/]/).pop()! : `${headers.length} headers`;
     for (const [symbol, fn] of crate.exportsBySymbol) {
-      if (declared.has(symbol)) continue;
+      if (declared.has(symbol) || viaMacro.has(symbol)) continue;
       report({
         file: fn.file,
         node: fn.nameNode,

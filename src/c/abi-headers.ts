@@ -7,7 +7,12 @@ import type { CrateModel } from '../model/crate.js';
 import type { CFunction, HeaderFile } from './header.js';
 
 export function abiHeaders(crate: CrateModel): HeaderFile[] {
-  return crate.headers.filter((h) => h.explicit || h.functions.some((f) => crate.exportsBySymbol.has(f.name)));
+  return crate.headers.filter((h) => h.explicit || h.functions.some((f) => crate.exportsBySymbol.has(f.name)) || [...h.macroFunctions.keys()].some((n) => crate.exportsBySymbol.has(n)));
+}
+
+/** Functions the crate's ABI headers declare through macro calls (names only: no prototype to compare). */
+export function macroDeclarations(crate: CrateModel): Set<string> {
+  return new Set(abiHeaders(crate).flatMap((h) => [...h.macroFunctions.keys()]));
 }
 
 /** Every prototype of the crate's ABI headers, by name (first declaration wins). */

@@ -6,6 +6,7 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import type { Span } from '../findings.js';
+import { macroDeclaredFunctions } from './macro-declarations.js';
 import { decorationMacros, neutraliseHeader } from './neutralise.js';
 import { C_SCALARS, type CType } from './types.js';
 
@@ -56,6 +57,8 @@ export function parseHeaders(sources: { path: string; text: string }[]): HeaderF
   const headers = sources.map((src) => new HeaderFile(src.path, src.text, scope));
   for (const h of headers) h.collectTypes();
   for (const h of headers) h.collectFunctions();
+  const viaMacros = macroDeclaredFunctions(sources);
+  for (const h of headers) h.macroFunctions = viaMacros.get(h.path) ?? new Map();
   return headers;
 }
 
@@ -64,6 +67,8 @@ export class HeaderFile {
   readonly functions: CFunction[] = [];
   /** Named with `--header`: it describes the crate's C ABI whatever it declares. */
   explicit = false;
+  /** Functions declared by expanding a macro call (`WASM_DECLARE_VEC(byte, )`), with the call's line; names only. */
+  macroFunctions = new Map<string, number>();
   private readonly typedefs: HeaderScope['typedefs'];
   private readonly enums: Set<string>;
   private readonly lines: string[];
