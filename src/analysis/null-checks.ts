@@ -129,6 +129,12 @@ export class PointerParam {
     }
     const m = asMethodCall(n);
     if (m) {
+      // `p.as_mut().unwrap_unchecked()` promises the compiler the pointer is non-null: undefined
+      // behaviour on null, exactly like `&mut *p`.
+      if (m.method === 'unwrap_unchecked' && m.args.length === 0) {
+        const conv = asMethodCall(strip(m.receiver));
+        if (conv && ['as_ref', 'as_mut'].includes(conv.method) && this.isPointerExpr(conv.receiver)) return { node: n, how: `assumed non-null by \`.${conv.method}().unwrap_unchecked()\`` };
+      }
       if (DEREF_METHODS.has(m.method) && this.isPointerExpr(m.receiver)) return { node: n, how: `dereferenced by \`.${m.method}()\`` };
       if (DEREF_ARG_METHODS.has(m.method) && m.args.some((a) => this.isPointerExpr(a))) return { node: n, how: `passed to \`.${m.method}()\`` };
       return null;
@@ -159,6 +165,10 @@ export class PointerParam {
         return false;
       }
       if (this.isNullTest(n) || this.isOptionOfPointer(n) || (n.type === 'call_expression' && this.isHelperCall(n, 'any'))) {
+        // `p.as_ref().unwrap_unchecked()` tests nothing: it assumes.
+        const parent = this.file.parent(n);
+        const unchecked = parent?.type === 'field_expression' && parent.childForFieldName('field')?.text === 'unwrap_unchecked';
+        if (unchecked) return false;
         const debugOnly = [...this.file.ancestors(n)].some((a) => a.type === 'macro_invocation' && /^debug_assert/.test(macroName(a) ?? ''));
         out.push({ node: n, debugOnly });
         return false;
