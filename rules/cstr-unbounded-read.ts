@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { calleeName } from '../src/analysis/callees.js';
 import { PointerParam } from '../src/analysis/null-checks.js';
 import { fnLabel } from '../src/model/functions.js';
 import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from '../src/analysis/pointer-helpers.js';
+import { placeNamer } from '../src/analysis/places.js';
 import { defineRule } from '../src/rule.js';
-import type { Node, SourceFile } from '../src/source.js';
 import { asPathCall } from '../src/syntax.js';
 
 export default defineRule({
@@ -51,9 +50,8 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     cwe: ['CWE-170', 'CWE-126'],
   },
   check({ crate, report }) {
-    const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
     for (const fn of crate.ffiFunctions) {
-      const where = (file: SourceFile, node: Node): string => (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
+      const where = placeNamer(crate, fn.file);
       for (const param of fn.params) {
         if (!param.isRawPointer) continue;
         const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { calleeName } from '../src/analysis/callees.js';
 import { PointerParam } from '../src/analysis/null-checks.js';
 import { fnLabel } from '../src/model/functions.js';
 import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '../src/analysis/pointer-helpers.js';
-import type { Node, SourceFile } from '../src/source.js';
+import { placeNamer } from '../src/analysis/places.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -55,9 +54,8 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
     cwe: ['CWE-476'],
   },
   check({ crate, report }) {
-    const shown = (file: SourceFile): string => path.relative(crate.root, file.path).split(path.sep).join('/');
     for (const fn of crate.ffiFunctions) {
-      const where = (file: SourceFile, node: Node): string => (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
+      const where = placeNamer(crate, fn.file);
       for (const param of fn.params) {
         if (!param.isRawPointer) continue;
         const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);

@@ -1,9 +1,9 @@
 import { panicConsequence, panicHelp, rethrowHelp } from '../src/analysis/consequence.js';
 import { PanicAnalysis, type PanicSite } from '../src/analysis/panic.js';
-import path from 'node:path';
 import type { CrateModel } from '../src/model/crate.js';
 import { ExpandedSource } from '../src/model/expand.js';
 import { generatedNote, mayUnwind, type FnInfo } from '../src/model/functions.js';
+import { crateRelative, placeNamer } from '../src/analysis/places.js';
 import { defineRule } from '../src/rule.js';
 import type { Node, SourceFile } from '../src/source.js';
 
@@ -67,7 +67,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
     const analysis = new PanicAnalysis(crate);
     const consequence = panicConsequence(crate.settings);
     const crateGuard = crateBoundary(crate);
-    const shown = (file: { path: string }): string => path.relative(crate.root, file.path).split(path.sep).join('/');
+    const shown = (file: { path: string }): string => crateRelative(crate, file);
     // Code a macro wrote is named by the line of the macro's definition that wrote it.
     const written = (file: SourceFile, node: Node, fn: FnInfo): string | null => {
       const t = file instanceof ExpandedSource ? file.templateSpan(node) : null;
@@ -84,7 +84,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
       const first = sites[0];
       if (!first) continue;
       const where = (file: SourceFile, node: Node): string =>
-        written(file, node, fn) ?? (file === fn.file ? `line ${file.line(node)}` : `${shown(file)}:${file.line(node)}`);
+        written(file, node, fn) ?? placeNamer(crate, fn.file)(file, node);
       const when = (s: PanicSite): string => (s.detail ? ` (${s.detail})` : '');
       const at = first.via[0] ?? first;
       const what =

@@ -2,10 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { applyBaseline, createBaseline, readBaseline, serializeBaseline, type Baseline } from '../src/baseline.js';
-import { main } from '../src/cli.js';
 import { UsageError } from '../src/errors.js';
 import type { Finding } from '../src/findings.js';
 import type { JsonReport } from '../src/report/json.js';
@@ -166,13 +165,7 @@ describe('ffiguard scan --write-baseline / --baseline', () => {
     );
     return dir;
   };
-  async function run(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (append(String(chunk)), done()) });
-    const code = await main(argv, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), cwd });
-    return { code, stdout, stderr };
-  }
+  const run = runCli;
 
   it('adopts on an existing crate: record, then see only new findings', async () => {
     const dir = crate();

@@ -3,21 +3,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { runCli } from './run-cli.js';
 import { ALL_RULES } from '../rules/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO = path.join(ROOT, 'fixtures/demo-crate');
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (append(String(chunk)), done()) });
-  const code = await main(argv, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), cwd: ROOT });
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]): ReturnType<typeof runCli> => runCli(ROOT, ...argv);
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ffiguard-cli-'));

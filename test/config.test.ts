@@ -2,9 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { runCli } from './run-cli.js';
 import { configuredSeverity } from '../src/config-file.js';
 import { defaultConfigText } from '../src/config-template.js';
 import { globMatcher } from '../src/glob.js';
@@ -110,13 +109,7 @@ function makeRepo(files: Record<string, string> = {}): { outside: string; repo: 
   return { outside, repo, crate };
 }
 
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (append(String(chunk)), done()) });
-  const code = await main(argv, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), cwd });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 /** Scans `crate` (run from the crate's directory) and lists the findings as `rule severity file:line`. */
 async function findings(crate: string, ...flags: string[]): Promise<string[]> {

@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { runCli } from './run-cli.js';
 import type { Finding } from '../src/findings.js';
 import type { JsonReport } from '../src/report/json.js';
 import type { ScanResult } from '../src/scan-result.js';
@@ -92,13 +91,7 @@ function expectBothRead(line: string, expected: Problem): void {
   expect(githubMatchers.filter((m) => new RegExp(m.pattern[0]!.regexp).test(line)), line).toHaveLength(1);
 }
 
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (append(String(chunk)), done()) });
-  const code = await main(argv, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), cwd });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 /** A tree whose paths have spaces, colons, `%`, brackets, non-ASCII letters and line breaks. */
 function awkwardTree(): string {
