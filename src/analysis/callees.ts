@@ -35,6 +35,8 @@ const PRIMITIVES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i
  * A call to a function of this crate that we can name with confidence. `types` maps the caller's
  * parameters and annotated locals to the type a method call on them resolves against (`declaredTypes`).
  */
+const CONVERSION_METHODS = new Set(['from', 'try_from', 'into', 'try_into', 'from_str', 'from_iter', 'default', 'clone', 'as_ref', 'as_mut', 'borrow', 'deref', 'eq', 'cmp', 'partial_cmp', 'hash', 'fmt', 'drop']);
+
 export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, caller: FnInfo, types: ReadonlyMap<string, string>, call: Node): FnInfo | null {
   const path = asPathCall(call);
   const method = path ? null : asMethodCall(call);
@@ -48,6 +50,9 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
     // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
     const typed = qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null;
     let matching = candidates.filter((f) => (typed ? f.implType === typed : !f.hasSelf && !f.implType));
+    // `Val::from(x)`: which `impl From<..> for Val` runs depends on `x`'s type, and std or other crates
+    // may provide it; a conversion trait's method is never resolved by name alone.
+    if (CONVERSION_METHODS.has(name)) matching = matching.filter((f) => !f.inTrait);
     if (!typed && qualifier && !['crate', 'self', 'super'].includes(qualifier)) matching = matching.filter((f) => moduleName(f) === qualifier);
     return matching.length === 1 ? matching[0]! : null;
   }

@@ -1,5 +1,5 @@
 /**
- * Test code: files under the crate's `tests/` and `benches/`, and items marked `#[cfg(test)]`,
+ * Test code: files under the crate's `tests/`, `benches/` and `examples/` (clippy skips them by default too), and items marked `#[cfg(test)]`,
  * `#[test]`, `#[bench]` or a test macro (`#[tokio::test]`). Callbacks written in tests dereference
  * pointers they made themselves and unwrap freely; findings there are noise for an FFI audit, so they
  * are left out unless `--include-tests` asks for them.
@@ -17,7 +17,7 @@ export interface TestRanges {
 
 export function testRanges(file: SourceFile, crateRoot: string): TestRanges {
   const rel = path.relative(crateRoot, file.path).split(path.sep);
-  if (rel[0] === 'tests' || rel[0] === 'benches') return { all: true, ranges: [] };
+  if (rel[0] === 'tests' || rel[0] === 'benches' || rel[0] === 'examples') return { all: true, ranges: [] };
   const ranges: [number, number][] = [];
   if (!/\btest\b|\bbench\b/.test(file.text)) return { all: false, ranges };
   const visit = (node: SourceFile['root']): void => {
