@@ -14,6 +14,7 @@ import type { ScanResult } from './scan-result.js';
 import { abiHeaders } from './c/abi-headers.js';
 import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
+import { ParseTimeout } from './parse.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -34,7 +35,19 @@ export interface ScanOptions {
   configFile?: string;
   /** Rule levels from `--rule ID=LEVEL`, over those of the configuration file. */
   ruleLevels?: Record<string, RuleLevel>;
+  /** Files larger than this many bytes are skipped with a notification (`--max-file-size`). */
+  maxFileSize?: number;
+  /** A file whose parse takes longer than this is skipped with a notification (`--max-parse-seconds`). */
+  maxParseSeconds?: number;
 }
+
+export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
+export const DEFAULT_MAX_PARSE_SECONDS = 5;
+/**
+ * Syntax trees deeper than this are skipped: no real code nests so deep, and the analyses' walks up
+ * and down such a tree (10,000 nested blocks, a million-term `1 + 1 + ..`) take minutes or overflow the stack.
+ */
+export const MAX_TREE_DEPTH = 1000;
 
 /** Native trees are freed only when the event loop turns: yield every few files to keep memory flat. */
 const YIELD_EVERY = 20;
@@ -59,13 +72,17 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     files = [...new Set([...files, ...mine])];
     for (const file of files) {
       try {
-        sources.push({ path: file, text: await fs.readFile(file, 'utf8') });
-        filesRead.push(file);
+        const text = await readSource(file, opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
+        if (typeof text === 'string') {
+          sources.push({ path: file, text });
+          filesRead.push(file);
+        } else notifications.push({ level: 'warning', file, message: `skipped: ${text.skipped}` });
       } catch (e) {
         notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       }
     }
-    const result = await analyzeCrate(unit.root, unit.settings, sources, { ...opts, config, rules, explicitHeaders: extraHeaders });
+    const maxParseSeconds = opts.maxParseSeconds ?? DEFAULT_MAX_PARSE_SECONDS;
+    const result = await analyzeCrate(unit.root, unit.settings, sources, { ...opts, config, rules, explicitHeaders: extraHeaders, parseBudgetMs: maxParseSeconds * 1000 });
     for (const f of result.findings) {
       const level = levels.get(f.ruleId);
       const rule = rules.find((r) => r.id === f.ruleId);
@@ -100,7 +117,7 @@ export async function analyzeCrate(
   root: string,
   settings: CrateSettings,
   sources: { path: string; text: string }[],
-  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean; includeTests?: boolean; explicitHeaders?: string[] } = {},
+  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean; includeTests?: boolean; explicitHeaders?: string[]; parseBudgetMs?: number } = {},
 ): Promise<CrateAnalysis> {
   const rules = opts.rules ?? ALL_RULES;
   const notifications: Notification[] = [];
@@ -115,14 +132,30 @@ export async function analyzeCrate(
     if (opts.explicitHeaders?.includes(h.path)) h.explicit = true;
     if (h.errorCount > 0) notifications.push({ level: 'note', file: h.path, message: `${h.errorCount} place(s) tree-sitter-c could not parse (macros or C++); declarations there are not checked` });
   }
+  const withErrors = new Map<string, SourceFile>();
   for (const [i, src] of sources.filter((s) => !isHeader(s.path)).entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     try {
-      const file = new SourceFile(src.path, src.text);
-      if (file.root.hasError) notifications.push({ level: 'note', file: src.path, message: 'file has syntax errors; findings around them may be incomplete' });
+      const file = new SourceFile(src.path, src.text, opts.parseBudgetMs);
+      if (treeDepthOver(file.root, MAX_TREE_DEPTH)) {
+        notifications.push({ level: 'warning', file: src.path, message: `skipped: code nested more than ${MAX_TREE_DEPTH} levels deep` });
+        continue;
+      }
+      if (file.root.hasError) {
+        const errors = file.root.descendantsOfType('ERROR');
+        withErrors.set(src.path, file);
+        const lines = [...new Set(errors.map((e) => e.startPosition.row + 1))];
+        const shown = lines.slice(0, 5).join(', ') + (lines.length > 5 ? `, and ${lines.length - 5} more` : '');
+        notifications.push({
+          level: 'warning',
+          file: src.path,
+          message: errors.length > 0 ? `partially parsed: syntax errors at line ${shown}; findings inside them are not reported` : 'partially parsed: the file is incomplete (tree-sitter filled in missing tokens)',
+        });
+      }
       files.push(file);
     } catch (e) {
-      notifications.push({ level: 'error', file: src.path, message: `could not parse file: ${(e as Error).message}` });
+      const timeout = e instanceof ParseTimeout;
+      notifications.push({ level: timeout ? 'warning' : 'error', file: src.path, message: timeout ? `skipped: ${e.message} (--max-parse-seconds)` : `could not parse file: ${(e as Error).message}` });
     }
   }
   const crate = buildCrateModel(root, settings, files, opts.config ?? DEFAULT_CONFIG, headers);
@@ -136,6 +169,14 @@ export async function analyzeCrate(
   }
   const raw: Finding[] = [];
   for (const rule of rules) {
+    // One rule tripping over strange input must not lose the other rules' findings.
+    try {
+      runRule(rule);
+    } catch (e) {
+      notifications.push({ level: 'error', message: `rule ${rule.id} failed on the crate at ${root}, its findings may be incomplete: ${(e as Error).message}` });
+    }
+  }
+  function runRule(rule: Rule): void {
     rule.check({
       crate,
       report(input) {
@@ -159,6 +200,8 @@ export async function analyzeCrate(
   const tests = new Map(files.map((f) => [f.path, testRanges(f, root)]));
   const findings: Finding[] = [];
   for (const f of raw) {
+    const broken = withErrors.get(f.span.file);
+    if (broken && !reliable(broken, f.span)) continue;
     const t = tests.get(f.span.file);
     if (!opts.includeTests && t && inTestCode(t, f.span.startLine)) continue;
     const d = suppressions.get(f.span.file)?.match(f);
@@ -166,6 +209,57 @@ export async function analyzeCrate(
     else if (opts.includeSuppressed) findings.push({ ...f, suppression: { kind: d.kind, justification: d.justification } });
   }
   return { findings, notifications, filesParsed: files.length + headers.length };
+}
+
+/**
+ * Is a finding in a file with syntax errors one to report? Inside an ERROR region tree-sitter guessed
+ * at what the broken code meant, and a finding built on that guess comes and goes as the user types;
+ * in a function holding an error, the null check or `catch_unwind` a rule looks for may be in the
+ * broken part. So: a finding in a function is reported only when that function parsed without error
+ * (even when tree-sitter wrapped it in an ERROR, as it does with everything before an unclosed `fn`),
+ * and a finding outside any function only when it is not inside an ERROR.
+ */
+function reliable(file: SourceFile, span: Span): boolean {
+  const at = { row: span.startLine - 1, column: span.startColumn - 1 };
+  for (let n: Node | null = file.root.descendantForPosition(at); n; n = n.parent) {
+    if (n.type === 'function_item') return !n.hasError;
+    if (n.type === 'ERROR') return false;
+  }
+  return true;
+}
+
+/** Is the tree deeper than `limit`? Walked with a cursor, not recursively: the tree may be arbitrarily deep. */
+function treeDepthOver(root: Node, limit: number): boolean {
+  const cursor = root.walk();
+  let depth = 0;
+  for (;;) {
+    if (cursor.gotoFirstChild()) {
+      if (++depth > limit) return true;
+      continue;
+    }
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) return false;
+      depth--;
+    }
+  }
+}
+
+/**
+ * A source file's text, or why it is skipped: too large, or not UTF-8 (rustc reads only UTF-8 sources;
+ * this is also what catches binary files and UTF-16). NUL bytes alone do not make a file binary: Rust
+ * allows a raw NUL inside a string literal (see fixtures/cstring-interior-nul), and tree-sitter marks one
+ * elsewhere as a syntax error. Size is checked before reading, so a huge file costs nothing.
+ */
+async function readSource(file: string, maxSize: number): Promise<string | { skipped: string }> {
+  const size = (await fs.stat(file)).size;
+  if (size > maxSize) return { skipped: `file is ${size} bytes, over the limit of ${maxSize} bytes (--max-file-size)` };
+  const bytes = await fs.readFile(file);
+  try {
+    // ignoreBOM keeps a byte-order mark in the text, as reading with 'utf8' did, so columns do not move.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return { skipped: 'not valid UTF-8 (a binary file, or another encoding)' };
+  }
 }
 
 /** A finding in code a macro generated also points at the line of the macro's definition that wrote it. */

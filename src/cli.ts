@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
-import { scan } from './analyze.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PARSE_SECONDS, scan } from './analyze.js';
 import { applyBaseline, baselineSummary, createBaseline, readBaseline, serializeBaseline } from './baseline.js';
 import { UsageError } from './errors.js';
 import { explainText } from './explain.js';
@@ -42,6 +42,8 @@ interface ScanFlags {
   category?: string;
   config?: string;
   rule?: [string, RuleLevel][];
+  maxFileSize: number;
+  maxParseSeconds: number;
 }
 
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
@@ -72,6 +74,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--debug', 'print stack traces of internal errors')
     .option('--config <file>', 'read the configuration from this file (default: ffiguard.toml or Cargo.toml metadata, searched upwards)')
     .option('--rule <id=level>', 'set a rule\'s level: off, note, warning or error (repeatable; overrides the configuration)', collectRule, [])
+    .option('--max-file-size <bytes>', 'skip (with a warning) files larger than this many bytes', parseByteCount, DEFAULT_MAX_FILE_SIZE)
+    .option('--max-parse-seconds <seconds>', 'skip (with a warning) a file whose parse takes longer than this', parseSeconds, DEFAULT_MAX_PARSE_SECONDS)
     .action(async (paths: string[], flags: ScanFlags) => {
       exitCode = await runScan(paths, flags, io);
     });
@@ -140,6 +144,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     noHeaders: flags.headers === false,
     configFile: flags.config,
     ruleLevels: Object.fromEntries(flags.rule ?? []),
+    maxFileSize: flags.maxFileSize,
+    maxParseSeconds: flags.maxParseSeconds,
   });
   if (baselineOut) {
     const written = createBaseline(result, VERSION);
@@ -163,6 +169,17 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
 
 function collectRule(spec: string, previous: [string, RuleLevel][]): [string, RuleLevel][] {
   return [...previous, parseRuleOption(spec)];
+}
+
+function parseByteCount(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) === 0) throw new InvalidArgumentError('expected a whole number of bytes greater than 0');
+  return Number(value);
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || n > 86_400) throw new InvalidArgumentError('expected a number of seconds greater than 0 (at most 86400)');
+  return n;
 }
 
 function checkWritable(file: string, flag = '--output'): void {

@@ -24,10 +24,22 @@ export function neutraliseRust(text: string): string {
     .replace(/(^|[\s;{}])safe(\s+(?:fn|static)\b)/g, (_m, pre: string, rest: string) => pre + '    ' + rest);
 }
 
-/** Parses text that went through `neutraliseRust`. */
-export function parseRust(text: string): Parser.Tree {
+/** Thrown when parsing a file takes longer than its budget (`--max-parse-seconds`). */
+export class ParseTimeout extends Error {}
+
+/** Parses text that went through `neutraliseRust`, giving up after `budgetMs` milliseconds when one is given. */
+export function parseRust(text: string, budgetMs?: number): Parser.Tree {
+  const parser = rustParserInstance();
   // The default buffer (32 KiB) makes tree-sitter re-read long files in small chunks.
-  return rustParserInstance().parse(text, null, { bufferSize: Math.max(32 * 1024, text.length + 1) });
+  const bufferSize = Math.max(32 * 1024, text.length + 1);
+  if (budgetMs === undefined) return parser.parse(text, null, { bufferSize });
+  // tree-sitter calls this every few hundred bytes; returning true cancels the parse (parse() then
+  // returns no tree) and the parser must be reset, or its next parse would resume this one.
+  const deadline = performance.now() + budgetMs;
+  const tree = parser.parse(text, null, { bufferSize, progressCallback: () => performance.now() > deadline }) as Parser.Tree | null | undefined;
+  if (tree) return tree;
+  parser.reset();
+  throw new ParseTimeout(`parsing took longer than ${budgetMs / 1000} s`);
 }
 
 /** Parses `[startIndex, endIndex)` of `text` on its own, keeping the file's offsets and positions. */

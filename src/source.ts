@@ -24,9 +24,11 @@ export class SourceFile {
     /** Absolute path. */
     readonly path: string,
     readonly text: string,
+    /** Give up parsing (throwing `ParseTimeout`) after this many milliseconds. */
+    parseBudgetMs?: number,
   ) {
     this.parsedText = neutraliseRust(text);
-    this.tree = parseRust(this.parsedText);
+    this.tree = parseRust(this.parsedText, parseBudgetMs);
     this.lineStarts = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
   }
