@@ -43,12 +43,20 @@ export interface Notification {
   message: string;
 }
 
+/** Code-unit order, the same on every machine (`localeCompare` depends on the locale). */
+export function ordinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Findings in file, position, rule, message order, independent of locale: reports are byte-identical everywhere. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    a.span.file.localeCompare(b.span.file) ||
+    ordinal(a.span.file, b.span.file) ||
     a.span.startLine - b.span.startLine ||
     a.span.startColumn - b.span.startColumn ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.message.localeCompare(b.message)
+    a.span.endLine - b.span.endLine ||
+    a.span.endColumn - b.span.endColumn ||
+    ordinal(a.ruleId, b.ruleId) ||
+    ordinal(a.message, b.message)
   );
 }

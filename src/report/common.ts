@@ -1,7 +1,7 @@
 /** Helpers every output format shares: options, source lines, paths, counts and text hygiene. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Finding } from '../findings.js';
+import { compareFindings, ordinal, type Finding } from '../findings.js';
 
 /** Returns a scanned file's text, or undefined when it cannot be read. */
 export type SourceReader = (file: string) => string | undefined;
@@ -82,20 +82,9 @@ export function countFindings(findings: Finding[]): Counts {
 }
 
 /** Code-unit order: `localeCompare` depends on the machine's locale, and output must not. */
-export function ordinal(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { ordinal };
 
 /** Findings in file, position, rule, message order, independent of locale. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) =>
-      ordinal(a.span.file, b.span.file) ||
-      a.span.startLine - b.span.startLine ||
-      a.span.startColumn - b.span.startColumn ||
-      a.span.endLine - b.span.endLine ||
-      a.span.endColumn - b.span.endColumn ||
-      ordinal(a.ruleId, b.ruleId) ||
-      ordinal(a.message, b.message),
-  );
+  return [...findings].sort(compareFindings);
 }
