@@ -1,5 +1,5 @@
 import { calleeName } from '../src/analysis/callees.js';
-import { PointerParam } from '../src/analysis/null-checks.js';
+import { rawPointerParams } from '../src/analysis/null-checks.js';
 import { fnLabel } from '../src/model/functions.js';
 import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from '../src/analysis/pointer-helpers.js';
 import { placeNamer } from '../src/analysis/places.js';
@@ -52,9 +52,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
       const where = placeNamer(crate, fn.file);
-      for (const param of fn.params) {
-        if (!param.isRawPointer) continue;
-        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
+      for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const source = { file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` };
         fn.file.walkBody(fn.body!, (n) => {
           // The parameter itself, or a string pointer stored in what it points to (`*argv.add(i)`, `(*opts).name`).

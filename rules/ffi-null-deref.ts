@@ -1,5 +1,5 @@
 import { calleeName } from '../src/analysis/callees.js';
-import { PointerParam } from '../src/analysis/null-checks.js';
+import { rawPointerParams } from '../src/analysis/null-checks.js';
 import { fnLabel } from '../src/model/functions.js';
 import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '../src/analysis/pointer-helpers.js';
 import { placeNamer } from '../src/analysis/places.js';
@@ -56,9 +56,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
       const where = placeNamer(crate, fn.file);
-      for (const param of fn.params) {
-        if (!param.isRawPointer) continue;
-        const ptr = new PointerParam(fn.file, fn.body!, param.name, crate);
+      for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const unchecked = uncheckedUses(fn, ptr, crate);
         const first = unchecked[0];
         if (!first) continue;

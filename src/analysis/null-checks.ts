@@ -547,3 +547,18 @@ export function diverges(node: Node | null): boolean {
       return false;
   }
 }
+
+const pointerParamCache = new WeakMap<FnInfo, { param: FnInfo['params'][number]; ptr: PointerParam }[]>();
+
+/**
+ * The raw-pointer parameters of an FFI function with their analysis, built once per function:
+ * `ffi-null-deref` and `cstr-unbounded-read` both ask, and each `PointerParam` walks the body.
+ */
+export function rawPointerParams(fn: FnInfo, ctx: NullCheckContext): { param: FnInfo['params'][number]; ptr: PointerParam }[] {
+  let out = pointerParamCache.get(fn);
+  if (!out) {
+    out = fn.body ? fn.params.filter((p) => p.isRawPointer).map((param) => ({ param, ptr: new PointerParam(fn.file, fn.body!, param.name, ctx) })) : [];
+    pointerParamCache.set(fn, out);
+  }
+  return out;
+}
