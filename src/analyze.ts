@@ -1,8 +1,13 @@
 /** Files → crate model → every rule → findings (suppressed, sorted, de-duplicated). */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { toolFingerprint } from './cache.js';
+import { findWorkspaceRoot } from './cargo.js';
+import { defaultJobs, runCrateJobs } from './pool.js';
+import { lineCount, type CrateJob, type FileProgress } from './scan-crate.js';
 import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
-import { configuredSeverity, fileFilter, loadProjectConfig, withConfiguredNames, type RuleLevel } from './config-file.js';
+import { fileFilter, loadProjectConfig, withConfiguredNames, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
 import { discover } from './discover.js';
 import { compareFindings, type Finding, type Notification, type Span } from './findings.js';
@@ -39,6 +44,16 @@ export interface ScanOptions {
   maxFileSize?: number;
   /** A file whose parse takes longer than this is skipped with a notification (`--max-parse-seconds`). */
   maxParseSeconds?: number;
+  /** Crates analysed in parallel (worker threads); 1 analyses in this thread. Default: the available cores. */
+  jobs?: number;
+  /** Reuse and record results in the incremental cache (see cache.ts). Off unless asked: the CLI asks. */
+  cache?: boolean;
+  /** Where the cache lives (default: each workspace's `target/ffiguard/`). */
+  cacheDir?: string;
+  /** Called as files are analysed (counts since the last call), for a progress bar. */
+  progress?: FileProgress;
+  /** Told how many files the scan will read, once they are known. */
+  onFiles?: (count: number) => void;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -58,52 +73,65 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const project = loadProjectConfig(opts);
   const levels = new Map([...(project?.rules ?? []), ...Object.entries(opts.ruleLevels ?? {})]);
   const rules = (opts.rules ?? ALL_RULES).filter((r) => levels.get(r.id) !== 'off');
+  const unknown = rules.find((r) => !ALL_RULES.includes(r));
+  if (unknown) throw new Error(`scan() runs the rules of rules/index.ts only, not \`${unknown.id}\` (use analyzeCrate)`);
   const config = withConfiguredNames(opts.config ?? DEFAULT_CONFIG, project);
   const wanted = fileFilter(project);
-  const findings: Finding[] = [];
-  let filesScanned = 0;
-  const filesRead: string[] = [];
   const extraHeaders = [...(opts.headers ?? []).map((h) => path.resolve(opts.cwd, h)), ...(opts.noHeaders ? [] : (project?.headers ?? []))];
-  for (const unit of crates) {
-    const sources: { path: string; text: string }[] = [];
+  const jobs: CrateJob[] = crates.map((unit) => {
     let files = (opts.noHeaders ? unit.files.filter((f) => !isHeader(f)) : unit.files).filter(wanted);
     // A header named with --header belongs to the crate it sits in, or to every crate when it sits in none.
     const mine = extraHeaders.filter((h) => h.startsWith(unit.root + path.sep) || !crates.some((c) => h.startsWith(c.root + path.sep)));
     files = [...new Set([...files, ...mine])];
-    for (const file of files) {
-      try {
-        const text = await readSource(file, opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
-        if (typeof text === 'string') {
-          sources.push({ path: file, text });
-          filesRead.push(file);
-        } else notifications.push({ level: 'warning', file, message: `skipped: ${text.skipped}` });
-      } catch (e) {
-        notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      }
-    }
-    const maxParseSeconds = opts.maxParseSeconds ?? DEFAULT_MAX_PARSE_SECONDS;
-    const result = await analyzeCrate(unit.root, unit.settings, sources, { ...opts, config, rules, explicitHeaders: extraHeaders, parseBudgetMs: maxParseSeconds * 1000 });
-    for (const f of result.findings) {
-      const level = levels.get(f.ruleId);
-      const rule = rules.find((r) => r.id === f.ruleId);
-      findings.push(level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f);
-    }
-    notifications.push(...result.notifications);
-    filesScanned += result.filesParsed;
-  }
+    const job: Omit<CrateJob, 'cacheKey'> = {
+      root: unit.root,
+      settings: unit.settings,
+      files,
+      config,
+      ruleIds: rules.map((r) => r.id),
+      levels: [...levels],
+      includeSuppressed: !!opts.includeSuppressed,
+      includeTests: !!opts.includeTests,
+      explicitHeaders: extraHeaders,
+      maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      parseBudgetMs: (opts.maxParseSeconds ?? DEFAULT_MAX_PARSE_SECONDS) * 1000,
+      cacheDir: opts.cache ? (opts.cacheDir ? path.resolve(opts.cwd, opts.cacheDir) : defaultCacheDir(unit.settings)) : undefined,
+    };
+    return { ...job, cacheKey: job.cacheDir ? createHash('sha1').update(toolFingerprint()).update(JSON.stringify({ ...job, files: undefined })).digest('hex') : '' };
+  });
+  opts.onFiles?.(jobs.reduce((n, j) => n + j.files.length, 0));
+  const results = await runCrateJobs(jobs, opts.jobs ?? defaultJobs(), opts.progress);
+  const findings = results.flatMap((r) => r.findings);
+  for (const r of results) notifications.push(...r.notifications);
   return {
     findings: dedupe(findings).sort(compareFindings),
     notifications,
     rules,
-    filesScanned,
+    filesScanned: results.reduce((n, r) => n + r.filesParsed, 0),
     cratesScanned: crates.length,
+    cratesCached: results.filter((r) => r.cached).length,
     elapsedMs: performance.now() - started,
     cwd: opts.cwd,
     repoRoot: await repositoryRoot(path.resolve(opts.cwd, opts.paths[0] ?? '.'), opts.cwd),
     includeSuppressed: !!opts.includeSuppressed,
-    files: filesRead,
+    files: results.flatMap((r) => r.filesRead),
     ...(project ? { config: { file: project.file, table: project.table } } : {}),
   };
+}
+
+/**
+ * Where a crate's cache lives by default: Cargo's `target/` of its workspace (or of the crate), under
+ * `ffiguard/`. Files outside any Cargo package have no such place and are not cached without `--cache-dir`.
+ */
+function defaultCacheDir(settings: CrateSettings): string | undefined {
+  if (!settings.manifestPath) return undefined;
+  let root = settings.manifestPath;
+  try {
+    root = findWorkspaceRoot(settings.manifestPath) ?? root;
+  } catch {
+    // An unreadable workspace manifest was reported by discovery; cache beside the crate.
+  }
+  return path.join(path.dirname(root), 'target', 'ffiguard');
 }
 
 export interface CrateAnalysis {
@@ -117,7 +145,7 @@ export async function analyzeCrate(
   root: string,
   settings: CrateSettings,
   sources: { path: string; text: string }[],
-  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean; includeTests?: boolean; explicitHeaders?: string[]; parseBudgetMs?: number } = {},
+  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean; includeTests?: boolean; explicitHeaders?: string[]; parseBudgetMs?: number; progress?: FileProgress } = {},
 ): Promise<CrateAnalysis> {
   const rules = opts.rules ?? ALL_RULES;
   const notifications: Notification[] = [];
@@ -135,6 +163,7 @@ export async function analyzeCrate(
   const withErrors = new Map<string, SourceFile>();
   for (const [i, src] of sources.filter((s) => !isHeader(s.path)).entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    opts.progress?.(1, lineCount(src.text));
     try {
       const file = new SourceFile(src.path, src.text, opts.parseBudgetMs);
       if (treeDepthOver(file.root, MAX_TREE_DEPTH)) {
@@ -241,24 +270,6 @@ function treeDepthOver(root: Node, limit: number): boolean {
       if (!cursor.gotoParent()) return false;
       depth--;
     }
-  }
-}
-
-/**
- * A source file's text, or why it is skipped: too large, or not UTF-8 (rustc reads only UTF-8 sources;
- * this is also what catches binary files and UTF-16). NUL bytes alone do not make a file binary: Rust
- * allows a raw NUL inside a string literal (see fixtures/cstring-interior-nul), and tree-sitter marks one
- * elsewhere as a syntax error. Size is checked before reading, so a huge file costs nothing.
- */
-async function readSource(file: string, maxSize: number): Promise<string | { skipped: string }> {
-  const size = (await fs.stat(file)).size;
-  if (size > maxSize) return { skipped: `file is ${size} bytes, over the limit of ${maxSize} bytes (--max-file-size)` };
-  const bytes = await fs.readFile(file);
-  try {
-    // ignoreBOM keeps a byte-order mark in the text, as reading with 'utf8' did, so columns do not move.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return { skipped: 'not valid UTF-8 (a binary file, or another encoding)' };
   }
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PARSE_SECONDS, scan } from './analyz
 import { applyBaseline, baselineSummary, createBaseline, readBaseline, serializeBaseline } from './baseline.js';
 import { UsageError } from './errors.js';
 import { explainText } from './explain.js';
+import { progressBar } from './progress.js';
 import { parseRuleOption, type RuleLevel } from './config-file.js';
 import { writeDefaultConfig } from './config-template.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
@@ -44,6 +45,9 @@ interface ScanFlags {
   rule?: [string, RuleLevel][];
   maxFileSize: number;
   maxParseSeconds: number;
+  jobs?: number;
+  cache: boolean;
+  cacheDir?: string;
 }
 
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
@@ -76,6 +80,9 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--rule <id=level>', 'set a rule\'s level: off, note, warning or error (repeatable; overrides the configuration)', collectRule, [])
     .option('--max-file-size <bytes>', 'skip (with a warning) files larger than this many bytes', parseByteCount, DEFAULT_MAX_FILE_SIZE)
     .option('--max-parse-seconds <seconds>', 'skip (with a warning) a file whose parse takes longer than this', parseSeconds, DEFAULT_MAX_PARSE_SECONDS)
+    .option('-j, --jobs <n>', 'crates analysed in parallel (worker threads; 1: no workers) [default: the number of cores]', parseJobs)
+    .option('--no-cache', 'do not read or write the incremental cache (also: environment variable FFIGUARD_NO_CACHE=1)')
+    .option('--cache-dir <dir>', 'keep the incremental cache here (default: target/ffiguard/ of each Cargo workspace)')
     .action(async (paths: string[], flags: ScanFlags) => {
       exitCode = await runScan(paths, flags, io);
     });
@@ -135,6 +142,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
   for (const h of flags.header ?? []) {
     if (!fs.existsSync(path.resolve(io.cwd, h))) throw new UsageError(`no such header: ${h}`);
   }
+  const bar = progressBar(io.stderr, () => total);
+  let total = 0;
   let result = await scan({
     paths,
     cwd: io.cwd,
@@ -146,7 +155,14 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     ruleLevels: Object.fromEntries(flags.rule ?? []),
     maxFileSize: flags.maxFileSize,
     maxParseSeconds: flags.maxParseSeconds,
+    jobs: flags.jobs,
+    // An explicit --cache-dir wins over FFIGUARD_NO_CACHE; --no-cache wins over both.
+    cache: flags.cache && (!!flags.cacheDir || !/^(1|true|yes)$/i.test(process.env.FFIGUARD_NO_CACHE ?? '')),
+    cacheDir: flags.cacheDir,
+    progress: (files, lines) => bar.update(files, lines),
+    onFiles: (n) => (total = n),
   });
+  bar.done();
   if (baselineOut) {
     const written = createBaseline(result, VERSION);
     writeAtomically(baselineOut, serializeBaseline(written), '--write-baseline');
@@ -174,6 +190,12 @@ function collectRule(spec: string, previous: [string, RuleLevel][]): [string, Ru
 function parseByteCount(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) === 0) throw new InvalidArgumentError('expected a whole number of bytes greater than 0');
   return Number(value);
+}
+
+function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number of jobs from 1 to 256');
+  return n;
 }
 
 function parseSeconds(value: string): number {

@@ -10,6 +10,8 @@ export interface ScanResult {
   rules: Rule[];
   filesScanned: number;
   cratesScanned: number;
+  /** Crates whose findings were taken from the incremental cache, every file being unchanged. */
+  cratesCached?: number;
   elapsedMs: number;
   /** Absolute directory the user ran from; text and compact paths are relative to it. */
   cwd: string;

@@ -69,7 +69,8 @@ export function summary(result: ScanResult): string {
   if (parts.length === 0) parts.push('no findings');
   if (c.suppressed) parts.push(`${c.suppressed} suppressed`);
   const seconds = (result.elapsedMs / 1000).toFixed(2);
-  return `ffiguard: ${parts.join(', ')} in ${plural(result.filesScanned, 'file')} (${seconds}s)`;
+  const cached = result.cratesCached ? `, ${result.cratesCached === result.cratesScanned ? 'all' : `${result.cratesCached} of ${result.cratesScanned}`} ${result.cratesScanned === 1 ? 'crate' : 'crates'} unchanged since the cached scan` : '';
+  return `ffiguard: ${parts.join(', ')} in ${plural(result.filesScanned, 'file')} (${seconds}s${cached})`;
 }
 
 /**

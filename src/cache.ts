@@ -1,0 +1,164 @@
+/**
+ * The incremental cache: one JSON file per crate holding the fingerprint of every file (mtime, size,
+ * content hash) and the crate's findings. A re-scan that finds every fingerprint unchanged reuses the
+ * findings without parsing; a changed file re-analyses its crate. Never trees, never code.
+ *
+ * The key covers everything else a result depends on: ffiguard's own code (a hash of its modules, so
+ * a rebuilt checkout never reads stale results), the grammar versions, and the configuration. A cache
+ * file that does not parse, has another key or the wrong shape is ignored and overwritten: the cache
+ * can be deleted at any time. A cache file is also signed (HMAC-SHA256) with a secret kept outside the
+ * scanned tree, in the user's cache directory: a cache file committed into a pull request, or copied
+ * from another machine, fails the check and is rebuilt, so it cannot hide or invent findings.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import os from 'node:os';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Finding, Notification } from './findings.js';
+
+const FORMAT = 1;
+
+export interface CacheEntry {
+  key: string;
+  files: Record<string, { mtimeMs: number; size: number; hash: string; lines?: number }>;
+  result: { findings: Finding[]; notifications: Notification[]; filesParsed: number };
+}
+
+/** The cache file of the crate at `root`, inside `dir`. */
+export function cacheFile(dir: string, root: string): string {
+  return path.join(dir, `${path.basename(root).replace(/[^\w.-]/g, '_')}-${createHash('sha1').update(root).digest('hex').slice(0, 12)}.json`);
+}
+
+export async function loadCached(file: string, key: string): Promise<CacheEntry | undefined> {
+  const secret = cacheSecret();
+  if (!secret) return undefined;
+  let data: unknown;
+  try {
+    const text = await fsp.readFile(file, 'utf8');
+    const newline = text.indexOf('\n');
+    const mac = Buffer.from(text.slice(0, newline), 'hex');
+    const body = text.slice(newline + 1);
+    const expected = sign(secret, body);
+    if (newline < 0 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+    data = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  return isEntry(data, key) ? data : undefined;
+}
+
+/** Written to a temporary file and renamed; a cache that cannot be written (read-only checkout) is not an error. */
+export async function saveCached(file: string, entry: CacheEntry): Promise<void> {
+  const secret = cacheSecret();
+  if (!secret) return;
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    const body = JSON.stringify({ format: FORMAT, ...entry });
+    await fsp.writeFile(tmp, `${sign(secret, body).toString('hex')}\n${body}`);
+    await fsp.rename(tmp, file);
+  } catch {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+function sign(secret: Buffer, body: string): Buffer {
+  return createHmac('sha256', secret).update(body).digest();
+}
+
+/**
+ * This user's signing key, created on first use in `$XDG_CACHE_HOME/ffiguard` (or `~/.cache/ffiguard`),
+ * readable by the user only. Undefined (no caching) when that directory cannot be written.
+ */
+export function cacheSecret(): Buffer | undefined {
+  if (secret !== undefined) return secret ?? undefined;
+  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ffiguard');
+  const file = path.join(dir, 'cache-key');
+  try {
+    const existing = fs.readFileSync(file);
+    if (existing.length >= 32) return (secret = existing);
+  } catch {
+    // Not there yet.
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fresh = randomBytes(32);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, fresh, { mode: 0o600 });
+    // Another process may have created one meanwhile: keep whichever landed, and use that one.
+    try {
+      fs.linkSync(tmp, file);
+    } catch {
+      // exists
+    }
+    fs.rmSync(tmp, { force: true });
+    const landed = fs.readFileSync(file);
+    return (secret = landed.length >= 32 ? landed : null) ?? undefined;
+  } catch {
+    secret = null;
+    return undefined;
+  }
+}
+let secret: Buffer | null | undefined;
+
+/** What the tool itself contributes to every cache key: its code and the grammars it parses with. */
+export function toolFingerprint(): string {
+  toolHash ??= computeToolHash();
+  return toolHash;
+}
+let toolHash: string | undefined;
+
+function computeToolHash(): string {
+  const hash = createHash('sha1');
+  // This module lives in src/ (tests) or dist/src/ (installed); the analysis code is src/ and rules/ beside it.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const dir of [here, path.join(here, '..', 'rules')]) {
+    for (const file of listFiles(dir)) hash.update(file.slice(here.length)).update(fs.readFileSync(file));
+  }
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['tree-sitter', 'tree-sitter-rust', 'tree-sitter-c']) {
+    try {
+      hash.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}`);
+    } catch {
+      hash.update(`${pkg}@?`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+function listFiles(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p));
+    else if (/\.(js|ts|scm)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+function isEntry(data: unknown, key: string): data is CacheEntry {
+  if (typeof data !== 'object' || data === null) return false;
+  const d = data as Record<string, unknown>;
+  if (d.format !== FORMAT || d.key !== key || typeof d.files !== 'object' || d.files === null) return false;
+  for (const f of Object.values(d.files as Record<string, unknown>)) {
+    const v = f as Record<string, unknown> | null;
+    if (!v || typeof v.mtimeMs !== 'number' || typeof v.size !== 'number' || typeof v.hash !== 'string') return false;
+  }
+  const r = d.result as Record<string, unknown> | null;
+  if (!r || !Array.isArray(r.findings) || !Array.isArray(r.notifications) || typeof r.filesParsed !== 'number') return false;
+  return r.findings.every(isFinding) && r.notifications.every((n) => typeof (n as Notification)?.message === 'string');
+}
+
+function isFinding(f: unknown): boolean {
+  const x = f as Finding | null;
+  return !!x && typeof x.ruleId === 'string' && typeof x.message === 'string' && typeof x.severity === 'string' && !!x.span && typeof x.span.file === 'string' && typeof x.span.startLine === 'number' && Array.isArray(x.related);
+}

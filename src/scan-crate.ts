@@ -1,0 +1,151 @@
+/**
+ * One crate's share of a scan: read its files, analyse them (or take the cached result), and give
+ * the findings their configured severity. A `CrateJob` is plain data, so the same function runs in
+ * the main thread or in a worker (see pool.ts) with the same result.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { AnalyzerConfig } from './config.js';
+import { configuredSeverity, type RuleLevel } from './config-file.js';
+import type { CrateSettings } from './crate-unit.js';
+import type { Finding, Notification } from './findings.js';
+import { analyzeCrate } from './analyze.js';
+import { cacheFile, loadCached, saveCached, type CacheEntry } from './cache.js';
+import { ALL_RULES } from '../rules/index.js';
+
+export interface CrateJob {
+  root: string;
+  settings: CrateSettings;
+  /** Absolute paths of the files to read, in order. */
+  files: string[];
+  config: AnalyzerConfig;
+  /** Ids of the rules to run (a subset of ALL_RULES, in its order). */
+  ruleIds: string[];
+  /** Configured levels by rule id (`off` rules are already left out of `ruleIds`). */
+  levels: [string, RuleLevel][];
+  includeSuppressed: boolean;
+  includeTests: boolean;
+  explicitHeaders: string[];
+  maxFileSize: number;
+  parseBudgetMs: number;
+  /** Directory of the incremental cache for this crate, or undefined for none. */
+  cacheDir?: string;
+  /** What else the cached result depends on (tool build, configuration): part of the cache key. */
+  cacheKey: string;
+}
+
+export interface CrateScan {
+  findings: Finding[];
+  notifications: Notification[];
+  filesParsed: number;
+  /** Files read (sources and headers). */
+  filesRead: string[];
+  /** Lines of the files read. */
+  lines: number;
+  /** Was the result taken from the cache? */
+  cached: boolean;
+}
+
+/** Called after each file is read and analysed (for the progress bar). */
+export type FileProgress = (files: number, lines: number) => void;
+
+export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise<CrateScan> {
+  const notifications: Notification[] = [];
+  const cache = job.cacheDir ? cacheFile(job.cacheDir, job.root) : undefined;
+  const key = job.cacheKey;
+  const previous = cache ? await loadCached(cache, key) : undefined;
+  const sources: { path: string; text: string }[] = [];
+  const filesRead: string[] = [];
+  const fingerprints: CacheEntry['files'] = {};
+  let changed = !previous || Object.keys(previous.files).length !== job.files.length;
+  let lines = 0;
+  for (const file of job.files) {
+    try {
+      const stat = await fs.stat(file);
+      const known = previous?.files[file];
+      if (stat.size > job.maxFileSize) {
+        notifications.push({ level: 'warning', file, message: `skipped: file is ${stat.size} bytes, over the limit of ${job.maxFileSize} bytes (--max-file-size)` });
+        fingerprints[file] = { mtimeMs: stat.mtimeMs, size: stat.size, hash: 'skipped' };
+        if (known?.hash !== 'skipped') changed = true;
+        continue;
+      }
+      // Size and mtime unchanged: trust the recorded hash without reading the file.
+      if (!changed && known && known.mtimeMs === stat.mtimeMs && known.size === stat.size && known.hash !== 'skipped') {
+        fingerprints[file] = known;
+        filesRead.push(file);
+        lines += known.lines ?? 0;
+        continue;
+      }
+      const bytes = await fs.readFile(file);
+      const hash = cache ? hashBytes(bytes) : '';
+      const text = decodeUtf8(bytes);
+      const fileLines = typeof text === 'string' ? lineCount(text) : 0;
+      fingerprints[file] = { mtimeMs: stat.mtimeMs, size: stat.size, hash, lines: fileLines };
+      if (!known || known.hash !== hash) changed = true;
+      if (typeof text === 'string') {
+        sources.push({ path: file, text });
+        filesRead.push(file);
+        lines += fileLines;
+      } else notifications.push({ level: 'warning', file, message: `skipped: ${text.skipped}` });
+    } catch (e) {
+      notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      changed = true;
+    }
+  }
+  if (!changed && previous) {
+    progress?.(job.files.length, lines);
+    return { ...previous.result, filesRead, lines, cached: true };
+  }
+  // Files whose stored fingerprint was trusted were not read: read them now for the analysis.
+  for (const file of filesRead) {
+    if (sources.some((s) => s.path === file)) continue;
+    const text = decodeUtf8(await fs.readFile(file));
+    if (typeof text === 'string') sources.push({ path: file, text });
+  }
+  sources.sort((a, b) => job.files.indexOf(a.path) - job.files.indexOf(b.path));
+  const ruleSet = new Set(job.ruleIds);
+  const rules = ALL_RULES.filter((r) => ruleSet.has(r.id));
+  const result = await analyzeCrate(job.root, job.settings, sources, {
+    config: job.config,
+    rules,
+    includeSuppressed: job.includeSuppressed,
+    includeTests: job.includeTests,
+    explicitHeaders: job.explicitHeaders,
+    parseBudgetMs: job.parseBudgetMs,
+    progress,
+  });
+  const levels = new Map(job.levels);
+  const findings = result.findings.map((f) => {
+    const level = levels.get(f.ruleId);
+    const rule = rules.find((r) => r.id === f.ruleId);
+    return level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f;
+  });
+  const scanned = { findings, notifications: [...notifications, ...result.notifications], filesParsed: result.filesParsed };
+  if (cache) await saveCached(cache, { key, files: fingerprints, result: scanned });
+  return { ...scanned, filesRead, lines, cached: false };
+}
+
+function hashBytes(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+export function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * A source file's text, or why it is skipped: not UTF-8 (rustc reads only UTF-8 sources; this is also
+ * what catches binary files and UTF-16). NUL bytes alone do not make a file binary: Rust allows a raw
+ * NUL inside a string literal (see fixtures/cstring-interior-nul), and tree-sitter marks one elsewhere
+ * as a syntax error.
+ */
+function decodeUtf8(bytes: Buffer): string | { skipped: string } {
+  try {
+    // ignoreBOM keeps a byte-order mark in the text, as reading with 'utf8' did, so columns do not move.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return { skipped: 'not valid UTF-8 (a binary file, or another encoding)' };
+  }
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Tests scan fixture crates in place: keep the CLI's incremental cache out of them. The tests of
+    // the cache itself pass --cache-dir, which overrides this.
+    env: { FFIGUARD_NO_CACHE: '1' },
+  },
+});
