@@ -3,7 +3,7 @@ import { rawPointerParams } from '../src/analysis/null-checks.js';
 import { fnLabel } from '../src/model/functions.js';
 import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from '../src/analysis/pointer-helpers.js';
 import { placeNamer } from '../src/analysis/places.js';
-import { defineRule } from '../src/rule.js';
+import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import { asPathCall } from '../src/syntax.js';
 
 export default defineRule({
@@ -49,6 +49,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
     ],
     cwe: ['CWE-170', 'CWE-126'],
   },
+  triggers: FFI_FUNCTIONS,
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
       const where = placeNamer(crate, fn.file);

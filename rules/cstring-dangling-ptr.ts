@@ -2,6 +2,9 @@ import { isTemporaryCString, oneLine, pointerEscape } from '../src/analysis/cstr
 import { defineRule } from '../src/rule.js';
 import { asMethodCall } from '../src/syntax.js';
 
+/** Text every flagged expression contains. */
+const TRIGGER = /\bCString\s*::/;
+
 export default defineRule({
   id: 'cstring-dangling-ptr',
   language: 'rust',
@@ -37,9 +40,10 @@ unsafe { greet(name.as_ptr()) };`,
     ],
     cwe: ['CWE-825', 'CWE-416'],
   },
+  triggers: TRIGGER,
   check({ crate, report }) {
     for (const file of crate.files) {
-      file.walk(file.root, (n) => {
+      file.walkWhere(TRIGGER, (n) => {
         const m = asMethodCall(n);
         if (!m || m.method !== 'as_ptr' || m.args.length !== 0 || !isTemporaryCString(m.receiver)) return;
         const where = pointerEscape(file, n);

@@ -3,6 +3,9 @@ import { defineRule } from '../src/rule.js';
 import type { Node } from '../src/source.js';
 import { asMethodCall, unparen } from '../src/syntax.js';
 
+/** Text every flagged expression contains. */
+const TRIGGER = /\bCString\s*::/;
+
 export default defineRule({
   id: 'cstring-interior-nul',
   language: 'rust',
@@ -36,9 +39,10 @@ export default defineRule({
     ],
     cwe: ['CWE-248', 'CWE-170'],
   },
+  triggers: TRIGGER,
   check({ crate, report }) {
     for (const file of crate.files) {
-      file.walk(file.root, (n) => {
+      file.walkWhere(TRIGGER, (n) => {
         const m = asMethodCall(n);
         if (!m || !((m.method === 'unwrap' && m.args.length === 0) || (m.method === 'expect' && m.args.length === 1))) return;
         const ctor = cstringConstructor(m.receiver);

@@ -3,7 +3,7 @@ import { rawPointerParams } from '../src/analysis/null-checks.js';
 import { fnLabel } from '../src/model/functions.js';
 import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '../src/analysis/pointer-helpers.js';
 import { placeNamer } from '../src/analysis/places.js';
-import { defineRule } from '../src/rule.js';
+import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 
 export default defineRule({
   id: 'ffi-null-deref',
@@ -53,6 +53,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
     ],
     cwe: ['CWE-476'],
   },
+  triggers: FFI_FUNCTIONS,
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
       const where = placeNamer(crate, fn.file);

@@ -1,6 +1,6 @@
 import type { CrateModel } from '../src/model/crate.js';
 import type { FnInfo } from '../src/model/functions.js';
-import { defineRule } from '../src/rule.js';
+import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
 import { asMethodCall, asPathCall, lastOf } from '../src/syntax.js';
 
@@ -50,6 +50,7 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     ],
     cwe: ['CWE-401', 'CWE-762'],
   },
+  triggers: FFI_FUNCTIONS,
   check({ crate, report }) {
     const exported = [...crate.exportsBySymbol.values()];
     const releasers = exported.filter((fn) => releases(fn, crate, 0));

@@ -3,6 +3,9 @@ import { asMethodCall, unparen } from '../src/syntax.js';
 
 const LOCKS = new Set(['lock', 'read', 'write']);
 
+/** Text every flagged expression contains. */
+const TRIGGER = /\b(lock|read|write)\s*\(\s*\)/;
+
 export default defineRule({
   id: 'lock-unwrap',
   language: 'rust',
@@ -39,9 +42,10 @@ fn register(h: Handle) {
     ],
     cwe: ['CWE-667'],
   },
+  triggers: TRIGGER,
   check({ crate, report }) {
     for (const file of crate.files) {
-      file.walk(file.root, (n) => {
+      file.walkWhere(TRIGGER, (n) => {
         const outer = asMethodCall(n);
         if (!outer || !((outer.method === 'unwrap' && outer.args.length === 0) || (outer.method === 'expect' && outer.args.length === 1))) return;
         const lock = asMethodCall(unparen(outer.receiver));

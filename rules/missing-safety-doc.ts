@@ -61,6 +61,7 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
     ],
     cwe: ['CWE-1059'],
   },
+  triggers: /\bunsafe\s+(fn|extern|trait|auto)\b/,
   check({ crate, report }) {
     const missing = (file: SourceFile, item: Node): boolean => {
       const docs = readDocs(item, file.path);
@@ -70,11 +71,13 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
     for (const fn of crate.functions) {
       // A `#[no_mangle]` / `export_name` function is a public C symbol whatever its Rust visibility
       // (clippy misses these: rust-clippy#14359).
+      // Cheap tests first: visibility needs the whole module tree.
+      if (!fn.isUnsafe || isTraitImplItem(fn) || !missing(fn.file, fn.node)) continue;
       const cSymbol = fn.exported && fn.abi !== null && !crate.isExported(fn);
-      if (!fn.isUnsafe || isTraitImplItem(fn) || !(crate.isExported(fn) || cSymbol)) continue;
+      if (!(crate.isExported(fn) || cSymbol)) continue;
       const scopes = crate.modules.attributeScopes(fn.file, fn.node);
       // Clippy skips items under a `#[doc(hidden)]` parent (rust-clippy#7347) as well as hidden items.
-      if (!checked(scopes, crate.settings) || scopes.some(isDocHidden) || !missing(fn.file, fn.node)) continue;
+      if (!checked(scopes, crate.settings) || scopes.some(isDocHidden)) continue;
       report({
         file: fn.file,
         node: fn.nameNode,
@@ -86,11 +89,12 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
     }
     // Clippy also wants the section on every `unsafe trait`, exported or not.
     for (const file of crate.files) {
-      file.walk(file.root, (n) => {
+      file.walkWhere(/\bunsafe\s+(auto\s+)?trait\b/, (n) => {
         if (n.type !== 'trait_item' || !n.children.some((c) => c.type === 'unsafe')) return;
         const name = n.childForFieldName('name');
+        if (!name || !missing(file, n)) return;
         const scopes = crate.modules.attributeScopes(file, n);
-        if (!name || !checked(scopes, crate.settings) || isDocHidden(scopes[scopes.length - 1]!) || !missing(file, n)) return;
+        if (!checked(scopes, crate.settings) || isDocHidden(scopes[scopes.length - 1]!)) return;
         report({
           file,
           node: name,

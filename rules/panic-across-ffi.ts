@@ -4,7 +4,7 @@ import type { CrateModel } from '../src/model/crate.js';
 import { ExpandedSource } from '../src/model/expand.js';
 import { generatedNote, mayUnwind, type FnInfo } from '../src/model/functions.js';
 import { crateRelative, placeNamer } from '../src/analysis/places.js';
-import { defineRule } from '../src/rule.js';
+import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node, SourceFile } from '../src/source.js';
 
 export default defineRule({
@@ -63,6 +63,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
     ],
     cwe: ['CWE-248'],
   },
+  triggers: FFI_FUNCTIONS,
   check({ crate, report }) {
     const analysis = new PanicAnalysis(crate);
     const consequence = panicConsequence(crate.settings);

@@ -2,6 +2,9 @@ import { defineRule } from '../src/rule.js';
 import type { Node, SourceFile } from '../src/source.js';
 import { asMethodCall, asPathCall, unparen } from '../src/syntax.js';
 
+/** Text every flagged expression contains. */
+const TRIGGER = /\bblock_on\b/;
+
 export default defineRule({
   id: 'unbounded-block-on',
   language: 'rust',
@@ -45,6 +48,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     ],
     cwe: ['CWE-833', 'CWE-400'],
   },
+  triggers: TRIGGER,
   check({ crate, report }) {
     const timeouts = crate.guards.timeoutHelpers;
     const isTimeoutCall = (e: Node): boolean => {
@@ -68,7 +72,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       return false;
     };
     for (const file of crate.files) {
-      file.walk(file.root, (n) => {
+      file.walkWhere(TRIGGER, (n) => {
         const path = asPathCall(n);
         const method = path ? null : asMethodCall(n);
         const name = path?.name ?? method?.method;

@@ -20,6 +20,7 @@ import { abiHeaders } from './c/abi-headers.js';
 import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
 import { ParseTimeout } from './parse.js';
+import { prefilter } from './prefilter.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -52,6 +53,8 @@ export interface ScanOptions {
   cacheDir?: string;
   /** Called as files are analysed (counts since the last call), for a progress bar. */
   progress?: FileProgress;
+  /** false: parse every file, leaving none out by its text (to check that the prefilter loses nothing). */
+  prefilter?: boolean;
   /** Told how many files the scan will read, once they are known. */
   onFiles?: (count: number) => void;
 }
@@ -95,6 +98,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       explicitHeaders: extraHeaders,
       maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
       parseBudgetMs: (opts.maxParseSeconds ?? DEFAULT_MAX_PARSE_SECONDS) * 1000,
+      prefilter: opts.prefilter !== false,
       cacheDir: opts.cache ? (opts.cacheDir ? path.resolve(opts.cwd, opts.cacheDir) : defaultCacheDir(unit.settings)) : undefined,
     };
     return { ...job, cacheKey: job.cacheDir ? createHash('sha1').update(toolFingerprint()).update(JSON.stringify({ ...job, files: undefined })).digest('hex') : '' };
@@ -108,6 +112,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     notifications,
     rules,
     filesScanned: results.reduce((n, r) => n + r.filesParsed, 0),
+    filesNotParsed: results.reduce((n, r) => n + r.filesNotParsed, 0),
     cratesScanned: crates.length,
     cratesCached: results.filter((r) => r.cached).length,
     elapsedMs: performance.now() - started,
@@ -137,7 +142,10 @@ function defaultCacheDir(settings: CrateSettings): string | undefined {
 export interface CrateAnalysis {
   findings: Finding[];
   notifications: Notification[];
+  /** Files analysed (those the prefilter left unparsed included). */
   filesParsed: number;
+  /** Files the prefilter showed no rule needs, and that were never parsed. */
+  filesNotParsed: number;
 }
 
 /** Runs every rule over one crate whose file contents are given (what the fixture tests call directly). */
@@ -145,7 +153,17 @@ export async function analyzeCrate(
   root: string,
   settings: CrateSettings,
   sources: { path: string; text: string }[],
-  opts: { config?: AnalyzerConfig; rules?: Rule[]; includeSuppressed?: boolean; includeTests?: boolean; explicitHeaders?: string[]; parseBudgetMs?: number; progress?: FileProgress } = {},
+  opts: {
+    config?: AnalyzerConfig;
+    rules?: Rule[];
+    includeSuppressed?: boolean;
+    includeTests?: boolean;
+    explicitHeaders?: string[];
+    parseBudgetMs?: number;
+    progress?: FileProgress;
+    /** false: parse every file, as if no file could be left out (tests compare both). */
+    prefilter?: boolean;
+  } = {},
 ): Promise<CrateAnalysis> {
   const rules = opts.rules ?? ALL_RULES;
   const notifications: Notification[] = [];
@@ -161,14 +179,13 @@ export async function analyzeCrate(
     if (h.errorCount > 0) notifications.push({ level: 'note', file: h.path, message: `${h.errorCount} place(s) tree-sitter-c could not parse (macros or C++); declarations there are not checked` });
   }
   const withErrors = new Map<string, SourceFile>();
-  for (const [i, src] of sources.filter((s) => !isHeader(s.path)).entries()) {
-    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
-    opts.progress?.(1, lineCount(src.text));
+  /** Parses one file; null (with a notification) when it cannot be used. */
+  const parse = (src: { path: string; text: string }): SourceFile | null => {
     try {
       const file = new SourceFile(src.path, src.text, opts.parseBudgetMs);
       if (treeDepthOver(file.root, MAX_TREE_DEPTH)) {
         notifications.push({ level: 'warning', file: src.path, message: `skipped: code nested more than ${MAX_TREE_DEPTH} levels deep` });
-        continue;
+        return null;
       }
       if (file.root.hasError) {
         const errors = file.root.descendantsOfType('ERROR');
@@ -181,13 +198,27 @@ export async function analyzeCrate(
           message: errors.length > 0 ? `partially parsed: syntax errors at line ${shown}; findings inside them are not reported` : 'partially parsed: the file is incomplete (tree-sitter filled in missing tokens)',
         });
       }
-      files.push(file);
+      return file;
     } catch (e) {
       const timeout = e instanceof ParseTimeout;
       notifications.push({ level: timeout ? 'warning' : 'error', file: src.path, message: timeout ? `skipped: ${e.message} (--max-parse-seconds)` : `could not parse file: ${(e as Error).message}` });
+      return null;
     }
+  };
+  const config = opts.config ?? DEFAULT_CONFIG;
+  const rust = sources.filter((s) => !isHeader(s.path));
+  const { parse: now, later } = opts.prefilter === false ? { parse: rust, later: [] } : prefilter(rust, rules, config, headers.length > 0);
+  for (const src of later) opts.progress?.(1, lineCount(src.text));
+  for (const [i, src] of now.entries()) {
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    opts.progress?.(1, lineCount(src.text));
+    const file = parse(src);
+    if (file) files.push(file);
   }
-  const crate = buildCrateModel(root, settings, files, opts.config ?? DEFAULT_CONFIG, headers);
+  // Keep the files in the crate's order, whatever the prefilter moved.
+  const order = new Map(rust.map((s, i) => [s.path, i]));
+  files.sort((x, y) => order.get(x.path)! - order.get(y.path)!);
+  const crate = buildCrateModel(root, settings, files, config, headers, { sources: later, parse });
   const declaring = headers.filter((h) => h.functions.length > 0);
   if (declaring.length > 0 && abiHeaders(crate).length === 0) {
     notifications.push({
@@ -226,18 +257,24 @@ export async function analyzeCrate(
     ...files.map((f) => [f.path, new Suppressions(f, known, notify)] as const),
     ...headers.map((h) => [h.path, Suppressions.forHeader(h, known, notify)] as const),
   ]);
-  const tests = new Map(files.map((f) => [f.path, testRanges(f, root)]));
+  // Test code is looked up only in files that have findings.
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const tests = new Map<string, ReturnType<typeof testRanges> | undefined>();
+  const testsOf = (p: string) => {
+    if (!tests.has(p)) tests.set(p, byPath.has(p) ? testRanges(byPath.get(p)!, root) : undefined);
+    return tests.get(p);
+  };
   const findings: Finding[] = [];
   for (const f of raw) {
     const broken = withErrors.get(f.span.file);
     if (broken && !reliable(broken, f.span)) continue;
-    const t = tests.get(f.span.file);
+    const t = opts.includeTests ? undefined : testsOf(f.span.file);
     if (!opts.includeTests && t && inTestCode(t, f.span.startLine)) continue;
     const d = suppressions.get(f.span.file)?.match(f);
     if (!d) findings.push(f);
     else if (opts.includeSuppressed) findings.push({ ...f, suppression: { kind: d.kind, justification: d.justification } });
   }
-  return { findings, notifications, filesParsed: files.length + headers.length };
+  return { findings, notifications, filesParsed: files.length + later.length + headers.length, filesNotParsed: later.length - crate.laterParsed() };
 }
 
 /**

@@ -24,7 +24,7 @@ const FORMAT = 1;
 export interface CacheEntry {
   key: string;
   files: Record<string, { mtimeMs: number; size: number; hash: string; lines?: number }>;
-  result: { findings: Finding[]; notifications: Notification[]; filesParsed: number };
+  result: { findings: Finding[]; notifications: Notification[]; filesParsed: number; filesNotParsed: number };
 }
 
 /** The cache file of the crate at `root`, inside `dir`. */
@@ -154,7 +154,7 @@ function isEntry(data: unknown, key: string): data is CacheEntry {
     if (!v || typeof v.mtimeMs !== 'number' || typeof v.size !== 'number' || typeof v.hash !== 'string') return false;
   }
   const r = d.result as Record<string, unknown> | null;
-  if (!r || !Array.isArray(r.findings) || !Array.isArray(r.notifications) || typeof r.filesParsed !== 'number') return false;
+  if (!r || !Array.isArray(r.findings) || !Array.isArray(r.notifications) || typeof r.filesParsed !== 'number' || typeof r.filesNotParsed !== 'number') return false;
   return r.findings.every(isFinding) && r.notifications.every((n) => typeof (n as Notification)?.message === 'string');
 }
 

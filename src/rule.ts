@@ -56,8 +56,17 @@ export interface Rule {
   precision: 'very-high' | 'high' | 'medium' | 'low';
   /** SARIF `security-severity` ("0.1"–"10.0"); present for rules whose findings are security issues. */
   securitySeverity?: string;
+  /**
+   * Rust rules: text a file must contain for the rule to find anything in it (the prefilter, see
+   * src/prefilter.ts, parses a file only when some rule or the crate model needs it). Rules that look
+   * only at FFI functions use `FFI_FUNCTIONS`: the model parses every file that can hold one.
+   */
+  triggers?: RegExp;
   check(ctx: RuleContext): void;
 }
+
+/** The trigger of rules that look only at FFI functions (which the crate model always reads). */
+export const FFI_FUNCTIONS = /\bextern\b/;
 
 export function defineRule(rule: Rule): Rule {
   return rule;

@@ -28,6 +28,8 @@ export interface CrateJob {
   explicitHeaders: string[];
   maxFileSize: number;
   parseBudgetMs: number;
+  /** Leave out files no rule needs (see prefilter.ts). */
+  prefilter: boolean;
   /** Directory of the incremental cache for this crate, or undefined for none. */
   cacheDir?: string;
   /** What else the cached result depends on (tool build, configuration): part of the cache key. */
@@ -38,6 +40,8 @@ export interface CrateScan {
   findings: Finding[];
   notifications: Notification[];
   filesParsed: number;
+  /** Files the prefilter left unparsed (none of them was needed). */
+  filesNotParsed: number;
   /** Files read (sources and headers). */
   filesRead: string[];
   /** Lines of the files read. */
@@ -112,6 +116,7 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
     includeTests: job.includeTests,
     explicitHeaders: job.explicitHeaders,
     parseBudgetMs: job.parseBudgetMs,
+    prefilter: job.prefilter,
     progress,
   });
   const levels = new Map(job.levels);
@@ -120,7 +125,7 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
     const rule = rules.find((r) => r.id === f.ruleId);
     return level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f;
   });
-  const scanned = { findings, notifications: [...notifications, ...result.notifications], filesParsed: result.filesParsed };
+  const scanned = { findings, notifications: [...notifications, ...result.notifications], filesParsed: result.filesParsed, filesNotParsed: result.filesNotParsed };
   if (cache) await saveCached(cache, { key, files: fingerprints, result: scanned });
   return { ...scanned, filesRead, lines, cached: false };
 }

@@ -9,6 +9,8 @@ export interface ScanResult {
   /** The rules that ran, in the order of `rules/index.ts`. */
   rules: Rule[];
   filesScanned: number;
+  /** Of those, files the textual prefilter showed no rule needs: never parsed. */
+  filesNotParsed?: number;
   cratesScanned: number;
   /** Crates whose findings were taken from the incremental cache, every file being unchanged. */
   cratesCached?: number;

@@ -19,6 +19,7 @@ export class SourceFile {
   private readonly expansions = new Map<number, Parser.Tree | null>();
   private readonly hosts = new Map<Parser.Tree, Node>();
   private readonly childCache = new Map<number, Node[]>();
+  private readonly matchCache = new Map<string, number[]>();
 
   constructor(
     /** Absolute path. */
@@ -160,6 +161,27 @@ export class SourceFile {
     }
   }
 
+  /**
+   * Like `walk` from the root, but enters only nodes whose text holds a match of `pattern` (a rule's
+   * trigger): a rule that looks for `.lock().unwrap()` never visits a function without `lock()` in it.
+   * A node visited contains the start of a match; `visit` sees every such node from the root down.
+   */
+  walkWhere(pattern: RegExp, visit: (n: Node) => boolean | void): void {
+    const hits = this.matchStarts(pattern);
+    if (hits.length === 0) return;
+    this.walk(this.root, (n) => (holdsAny(hits, n.startIndex, n.endIndex) ? visit(n) : false));
+  }
+
+  /** Offsets where `pattern` matches the text, ascending (cached per pattern). */
+  private matchStarts(pattern: RegExp): number[] {
+    let hits = this.matchCache.get(pattern.source);
+    if (!hits) {
+      hits = [...this.text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'))].map((m) => m.index);
+      this.matchCache.set(pattern.source, hits);
+    }
+    return hits;
+  }
+
   /** Like `walk`, but does not enter nested items: their code does not run as part of this body. */
   walkBody(node: Node, visit: (n: Node) => boolean | void): void {
     this.walk(node, (n) => (n !== node && NESTED_ITEMS.has(n.type) ? false : visit(n)));
@@ -174,6 +196,18 @@ export class SourceFile {
   *ancestors(node: Node): Generator<Node> {
     for (let p = this.parent(node); p; p = this.parent(p)) yield p;
   }
+}
+
+/** Is some offset of ascending `offsets` in `[start, end)`? */
+function holdsAny(offsets: number[], start: number, end: number): boolean {
+  let lo = 0;
+  let hi = offsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < offsets.length && offsets[lo]! < end;
 }
 
 const NESTED_ITEMS = new Set(['function_item', 'impl_item', 'trait_item', 'mod_item', 'macro_definition', 'struct_item', 'enum_item', 'const_item', 'static_item']);

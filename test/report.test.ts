@@ -211,7 +211,7 @@ describe('json', () => {
     expect(report.findings[0]!.help).toBeNull();
     expect(report.findings[2]!.suppressed).toEqual({ kind: 'attribute', justification: 'reviewed' });
     expect(report.notifications).toEqual([{ level: 'note', path: null, message: 'loose files' }]);
-    expect(report.summary).toEqual({ errors: 1, warnings: 1, notes: 0, suppressed: 1, files: 14, crates: 1, elapsedMs: 123 });
+    expect(report.summary).toEqual({ errors: 1, warnings: 1, notes: 0, suppressed: 1, files: 14, filesNotParsed: 0, crates: 1, cratesFromCache: 0, elapsedMs: 123 });
   });
 });
 

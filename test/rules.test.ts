@@ -37,6 +37,18 @@ describe('rules', () => {
         expect(text).toMatch(new RegExp(`[/*]~\\^*\\s*${rule.id}\\b`));
       });
 
+      if (rule.language === 'rust') {
+        it('declares the text it needs, and that text is in every line its fixtures expect it on (prefilter)', () => {
+          expect(rule.triggers, 'a Rust rule declares `triggers`').toBeInstanceOf(RegExp);
+          // Each fixture file where the rule is expected holds its trigger (or an FFI function).
+          const dir = path.join(ROOT, 'fixtures', rule.id);
+          for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.rs'))) {
+            const text = fs.readFileSync(path.join(dir, f), 'utf8');
+            if (new RegExp(`~\\^*\\s*${rule.id}\\b`).test(text)) expect(rule.triggers!.test(text) || /\bextern\b|!\s*\(/.test(text), f).toBe(true);
+          }
+        });
+      }
+
       it('has a current docs page (run `npm run docs` after changing docs)', () => {
         const page = path.join(ROOT, ruleDocPath(rule));
         expect(fs.existsSync(page) ? fs.readFileSync(page, 'utf8') : '').toEqual(ruleDocPage(rule));

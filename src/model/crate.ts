@@ -48,6 +48,8 @@ export interface CrateModel {
   isExported(fn: FnInfo): boolean;
   /** The crate's modules: exports, and the attributes (`#[doc(hidden)]`, lint levels) that enclose an item across files. */
   modules: ModuleTree;
+  /** How many of the files the prefilter left out were parsed after all (a call led into them). */
+  laterParsed(): number;
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
 }
@@ -102,7 +104,17 @@ function reprOf(item: Node): Node | CType | null {
   return real.length === 1 ? real[0]! : null;
 }
 
-export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig, headers: HeaderFile[] = []): CrateModel {
+/**
+ * Files the prefilter did not parse (see prefilter.ts): no rule looks inside them, but an analysis may
+ * follow a call into a function they define, and the module tree needs every file. `parse` returns
+ * null for a file that cannot be used (it reports why).
+ */
+export interface LaterFiles {
+  sources: { path: string; text: string }[];
+  parse(source: { path: string; text: string }): SourceFile | null;
+}
+
+export function buildCrateModel(root: string, settings: CrateSettings, files: SourceFile[], config: AnalyzerConfig, headers: HeaderFile[] = [], later?: LaterFiles): CrateModel {
   const functions: FnInfo[] = [];
   const generated: FnInfo[] = [];
   const imports = new Map<string, { file: SourceFile; node: Node }>();
@@ -158,12 +170,16 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   });
   const written = functions;
   const all = [...written, ...generated];
-  const functionsByName = new Map<string, FnInfo[]>();
-  for (const fn of all) {
-    const list = functionsByName.get(fn.name);
-    if (list) list.push(fn);
-    else functionsByName.set(fn.name, [fn]);
-  }
+  const functionsByName = new FunctionIndex();
+  for (const fn of all) functionsByName.add(fn);
+  // A left-out file's functions join the index when it is parsed (callees are looked up, not run as FFI
+  // functions; its macro invocations are not expanded: the prefilter parsed every file invoking a crate macro).
+  const laterFiles = new LaterParse(later, (file) => {
+    const found: FnInfo[] = [];
+    collect(file, MAX_EXPANSION_DEPTH, found);
+    for (const fn of found) functionsByName.add(fn);
+  });
+  functionsByName.later = laterFiles;
   const ffiFunctions = all.filter((f) => f.body && isFfiFunction(f));
   const exportsBySymbol = new Map<string, FnInfo>();
   for (const fn of ffiFunctions) {
@@ -173,7 +189,12 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     if (!exportsBySymbol.has(symbol)) exportsBySymbol.set(symbol, fn);
   }
   const guards = findGuards(all, [...macros.values()], aliases, config);
-  const modules = buildModuleTree(files, settings);
+  // Built when a rule first asks about visibility or enclosing attributes: it reads every file.
+  let moduleTree: ModuleTree | undefined;
+  const modules: ModuleTree = {
+    isExported: (fn) => (moduleTree ??= buildModuleTree([...files, ...laterFiles.all()], settings)).isExported(fn),
+    attributeScopes: (file, node) => (moduleTree ??= buildModuleTree([...files, ...laterFiles.all()], settings)).attributeScopes(file, node),
+  };
   const byFile = new Map<SourceFile, FnInfo[]>();
   for (const fn of ffiFunctions) {
     const list = byFile.get(fn.file);
@@ -200,6 +221,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     // The module tree knows written items only; generated functions are judged at their macro.
     isExported: (fn) => !fn.expanded && modules.isExported(fn),
     modules,
+    laterParsed: () => laterFiles.parsedCount,
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
       let best: FnInfo | undefined;
@@ -213,6 +235,68 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
       return undefined;
     },
   };
+}
+
+/** Parses the prefilter's left-out files on demand, each once. */
+class LaterParse {
+  private readonly parsed = new Map<string, SourceFile | null>();
+  /** Left-out files by the names of the functions they (textually) define. */
+  readonly byFunctionName = new Map<string, { path: string; text: string }[]>();
+
+  constructor(
+    private readonly later: LaterFiles | undefined,
+    /** Takes in the functions of a newly parsed file. */
+    private readonly collect: (file: SourceFile) => void,
+  ) {
+    for (const src of later?.sources ?? []) {
+      for (const m of src.text.matchAll(/\bfn\s+(?:r#)?([A-Za-z_]\w*)/g)) {
+        const list = this.byFunctionName.get(m[1]!);
+        if (!list) this.byFunctionName.set(m[1]!, [src]);
+        else if (list[list.length - 1] !== src) list.push(src);
+      }
+    }
+  }
+
+  /** Parses `src` and collects its functions, if that was not done yet. */
+  load(src: { path: string; text: string }): void {
+    if (this.parsed.has(src.path)) return;
+    const file = this.later!.parse(src);
+    this.parsed.set(src.path, file);
+    if (file) this.collect(file);
+  }
+
+  get parsedCount(): number {
+    return this.parsed.size;
+  }
+
+  /** Every left-out file, parsed. */
+  all(): SourceFile[] {
+    for (const src of this.later?.sources ?? []) this.load(src);
+    return [...this.parsed.values()].filter((f): f is SourceFile => f !== null);
+  }
+}
+
+/**
+ * Functions by name. Asking for a name that a left-out file defines parses that file first, so a
+ * lookup sees every definition in the crate, as callee resolution (which wants exactly one) needs.
+ */
+class FunctionIndex extends Map<string, FnInfo[]> {
+  later?: LaterParse;
+
+  add(fn: FnInfo): void {
+    const list = super.get(fn.name);
+    if (list) list.push(fn);
+    else super.set(fn.name, [fn]);
+  }
+
+  override get(name: string): FnInfo[] | undefined {
+    const pending = this.later?.byFunctionName.get(name);
+    if (pending) {
+      this.later!.byFunctionName.delete(name);
+      for (const src of pending) this.later!.load(src);
+    }
+    return super.get(name);
+  }
 }
 
 /**

@@ -49,7 +49,11 @@ export interface JsonReport {
     /** Suppressed findings present in `findings`. */
     suppressed: number;
     files: number;
+    /** Of `files`, those the textual prefilter showed no rule needs: never parsed. */
+    filesNotParsed: number;
     crates: number;
+    /** Crates whose findings came from the incremental cache (no file changed). */
+    cratesFromCache: number;
     elapsedMs: number;
     /**
      * Present only with `--baseline`: `findings` then lists only findings not in the baseline; `hidden`
@@ -95,7 +99,9 @@ export function toJsonReport(result: ScanResult, opts: Pick<RenderOptions, 'vers
       notes,
       suppressed,
       files: result.filesScanned,
+      filesNotParsed: result.filesNotParsed ?? 0,
       crates: result.cratesScanned,
+      cratesFromCache: result.cratesCached ?? 0,
       elapsedMs: result.elapsedMs,
       ...(result.baseline ? { baseline: { path: result.baseline.file, hidden: result.baseline.unchanged.length, fixed: result.baseline.absent.length } } : {}),
     },
