@@ -4,7 +4,7 @@
  * offsets) and walked as if they were ordinary children of the invocation.
  */
 import type Parser from 'tree-sitter';
-import { neutraliseRust, parseRust, parseRustRange } from './parse.js';
+import { neutraliseRust, parseRust, parseRustRange, rustQuery } from './parse.js';
 import type { Span } from './findings.js';
 
 export type Node = Parser.SyntaxNode;
@@ -170,6 +170,32 @@ export class SourceFile {
     const hits = this.matchStarts(pattern);
     if (hits.length === 0) return;
     this.walk(this.root, (n) => (holdsAny(hits, n.startIndex, n.endIndex) ? visit(n) : false));
+  }
+
+  /**
+   * Nodes of the given types, in the order `walk` would visit them, found by one native query instead
+   * of a walk: in the file's tree, and in the arguments of macro invocations whose text can hold such a
+   * node (`expandWhen`; an invocation like `println!(..)` is not re-parsed for nothing).
+   */
+  nodesOfTypes(types: readonly string[], expandWhen: RegExp): Node[] {
+    const query = rustQuery(`[${[...new Set([...types, 'macro_invocation'])].map((t) => `(${t})`).join(' ')}] @n`);
+    const wanted = new Set(types);
+    const out: Node[] = [];
+    const visit = (root: Node): void => {
+      for (const { node } of query.captures(root)) {
+        if (node.type !== 'macro_invocation') {
+          out.push(node);
+          continue;
+        }
+        if (wanted.has('macro_invocation')) out.push(node);
+        if (!expandWhen.test(this.text.slice(node.startIndex, node.endIndex))) continue;
+        const inner = this.expansion(node);
+        if (inner) visit(inner);
+      }
+    };
+    visit(this.root);
+    // Pre-order: by start, an enclosing node before what it holds.
+    return out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   }
 
   /** Offsets where `pattern` matches the text, ascending (cached per pattern). */

@@ -83,6 +83,11 @@ function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>
   return handled;
 }
 
+/** The items the model collects (see `collect` in buildCrateModel). */
+const ITEM_TYPES = ['function_item', 'function_signature_item', 'macro_definition', 'macro_invocation', 'foreign_mod_item', 'type_item', 'struct_item', 'enum_item', 'use_declaration'];
+/** Macro arguments that can hold one of those (an item keyword or another invocation) are read; `println!(..)` is not. */
+const MAY_HOLD_ITEMS = /\b(fn|use|type|struct|enum|extern|macro_rules)\b|\w!\s*[({[]/;
+
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
 function reprOf(item: Node): Node | CType | null {
   const repr = leadingAttributes(item).find((a) => a.name === 'repr');
@@ -124,7 +129,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   const invocations: { file: SourceFile; node: Node; depth: number }[] = [];
   /** What the model takes from a file's items; `depth` counts the expansions a file is nested in. */
   const collect = (file: SourceFile, depth: number, into: FnInfo[]): void => {
-    file.walk(file.root, (n) => {
+    for (const n of file.nodesOfTypes(ITEM_TYPES, MAY_HOLD_ITEMS)) {
       if (n.type === 'function_item' || (n.type === 'function_signature_item' && n.parent?.parent?.type === 'trait_item')) {
         const fn = collectFunction(file, n);
         if (fn) into.push(fn);
@@ -132,7 +137,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         // Macros that expansions define are not collected: their invocations are not expanded.
         const m = depth === 0 ? collectMacro(file, n) : null;
         if (m && !macros.has(m.name)) macros.set(m.name, m);
-        return false;
+        continue;
       } else if (n.type === 'macro_invocation') {
         if (depth < MAX_EXPANSION_DEPTH) invocations.push({ file, node: n, depth });
       } else if (n.type === 'foreign_mod_item') {
@@ -140,7 +145,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
           const name = sig.childForFieldName('name');
           if (name) imports.set(name.text, { file, node: sig });
         }
-        return false;
+        continue;
       } else if (n.type === 'type_item') {
         const name = n.childForFieldName('name')?.text;
         const target = n.childForFieldName('type');
@@ -153,10 +158,9 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         if (name && repr) typeAliases.set(name, repr);
       } else if (n.type === 'use_declaration') {
         aliases.push(...collectAliases(file, n));
-        return false;
+        continue;
       }
-      return undefined;
-    });
+    }
   };
   for (const file of files) collect(file, 0, functions);
   const handled = applyExportTemplates(functions, macros);
