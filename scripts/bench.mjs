@@ -102,7 +102,9 @@ function gitDescribe(dir) {
   const head = git('rev-parse', '--short', 'HEAD');
   if (head.status !== 0) return null;
   const dirty = git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '';
-  return { commit: head.stdout.trim(), subject: git('log', '-1', '--format=%s').stdout.trim(), dirty };
+  // The last commit that changed the analyzer itself: what the figures describe, whatever came after.
+  const engine = git('log', '-1', '--format=%h', '--', 'src', 'rules', 'bin').stdout.trim();
+  return { commit: head.stdout.trim(), engineCommit: engine, subject: git('log', '-1', '--format=%s').stdout.trim(), dirty };
 }
 
 /**
@@ -418,7 +420,8 @@ async function main() {
     info.machine.loadAverageAtEnd = os.loadavg().map((l) => +l.toFixed(2));
 
     const m = info.machine;
-    console.log(`\nffiguard ${info.ffiguard.commit ?? '?'}${info.ffiguard.dirty ? ' (with uncommitted changes)' : ''} on ${m.cpu}, ${m.cores} cores, ${m.ramGB} GB, Node ${m.node}; ast-grep ${info.astGrep ?? 'absent'}; J = ${opts.jobs}; ${opts.reps} repetitions\n`);
+    const f = info.ffiguard;
+    console.log(`\nffiguard ${f.commit ?? '?'}${f.engineCommit && f.engineCommit !== f.commit ? ` (engine ${f.engineCommit})` : ''}${f.dirty ? ' with uncommitted changes' : ''} on ${m.cpu}, ${m.cores} cores, ${m.ramGB} GB, Node ${m.node}; ast-grep ${info.astGrep ?? 'absent'}; J = ${opts.jobs}; ${opts.reps} repetitions\n`);
     console.log(corporaTable(corpora) + '\n');
     console.log(rowsTable(rows) + '\n');
     for (const n of notes) console.log(`- ${n}`);
