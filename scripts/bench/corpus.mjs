@@ -1,7 +1,7 @@
 // A deterministic generator of a realistic Rust Cargo workspace for the benchmark (scripts/bench.mjs).
 // Same seed, size and mix: byte-identical files, so figures from two runs or two machines compare.
 //
-// Two mixes: "ffi-heavy" (≈30% of the files are FFI code: #[no_mangle] extern "C" functions taking raw
+// Two mixes: "ffi-heavy" (≈30% of the files are FFI code (every file but lib.rs and tests/ may be): #[no_mangle] extern "C" functions taking raw
 // pointers, with and without null checks and catch_unwind, CStr/CString, Mutex locks, block_on, unsafe
 // fns with and without `# Safety`) and "ffi-light" (≈3% FFI, the rest ordinary library code: structs,
 // impls, traits, generics, iterators, match, closures, error enums, macro_rules, docs, test modules).
@@ -390,7 +390,9 @@ export function generateWorkspace(root, { lines, mix, seed = 1 }) {
       if (rng.chance(0.25)) {
         // A directory module: src/dir/mod.rs (itself a source file) with 2-6 submodules.
         const dir = modName();
-        const mod = { rel: `src/${dir}/mod.rs`, mods: [], own: sourceFile(rng, fileLength(rng), false, ctx) };
+        const ffi = isFfi();
+        const mod = { rel: `src/${dir}/mod.rs`, mods: [], own: sourceFile(rng, fileLength(rng), ffi, ctx) };
+        if (ffi) ffiFiles.push(path.join('crates', crate, mod.rel));
         lib.mods.push(dir);
         parents.push(mod);
         crateLines += lineCount(mod.own);
