@@ -124,9 +124,10 @@ function astGrep() {
 }
 
 /**
- * How peak memory is read. GNU time's %M is the child's peak resident set (getrusage ru_maxrss): for
- * worker threads that is the whole process, workers included. Without GNU time, /proc/PID/status
- * VmHWM is polled (the same figure, read every 50 ms while the process lives).
+ * How peak memory (and CPU time) is read. GNU time's %M is the child's peak resident set (getrusage
+ * ru_maxrss): for worker threads that is the whole process, workers included; %U + %S is its CPU time.
+ * Without GNU time, /proc/PID/status VmHWM is polled (the same peak, read every 50 ms while the
+ * process lives) and CPU time is not known.
  */
 function rssMethod() {
   const t = spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' });
@@ -137,11 +138,15 @@ function rssMethod() {
 // ---------------------------------------------------------------------------------------------------
 // Running one timed process.
 
-/** Runs `cmd args` to completion: wall-clock seconds, peak RSS in MB (or null), exit code, stderr. */
+/**
+ * Runs `cmd args` to completion: wall-clock seconds, CPU seconds and peak RSS in MB (null when not
+ * known), exit code, stderr. CPU time is what to compare between runs on a busy machine: other
+ * processes stretch the wall clock, not the work done.
+ */
 function timed(cmd, args, { cwd, stdoutFile, rss }) {
   const stdout = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
   const rssFile = path.join(os.tmpdir(), `ffiguard-bench-rss-${process.pid}`);
-  const [file, argv] = rss === 'gnu-time' ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const [file, argv] = rss === 'gnu-time' ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(file, argv, { cwd, stdio: ['ignore', stdout, 'pipe'] });
@@ -155,11 +160,15 @@ function timed(cmd, args, { cwd, stdoutFile, rss }) {
       if (poll) clearInterval(poll);
       if (typeof stdout === 'number') fs.closeSync(stdout);
       let kb = polledKB;
+      let cpuSeconds = null;
       if (rss === 'gnu-time') {
-        kb = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+        // The last line: GNU time prefixes "Command exited with non-zero status N" when there is one.
+        const [maxKB, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
         fs.rmSync(rssFile, { force: true });
+        kb = maxKB;
+        cpuSeconds = user + sys;
       }
-      resolve({ seconds, rssMB: kb === null ? null : Math.round(kb / 1024), code, stderr });
+      resolve({ seconds, cpuSeconds, rssMB: kb === null ? null : Math.round(kb / 1024), code, stderr });
     });
   });
 }
@@ -283,6 +292,7 @@ function summarise(corpus, list, results) {
     const seconds = runs.map((r) => +r.seconds.toFixed(3));
     const mid = median(seconds);
     const rss = runs.map((r) => r.rssMB).filter((x) => x !== null);
+    const cpu = runs.map((r) => r.cpuSeconds).filter((x) => x !== null);
     return {
       corpus: corpus.name,
       measure: m.id,
@@ -292,6 +302,8 @@ function summarise(corpus, list, results) {
       median: +mid.toFixed(3),
       min: Math.min(...seconds),
       max: Math.max(...seconds),
+      cpuSeconds: cpu.map((c) => +c.toFixed(2)),
+      cpuMedian: cpu.length ? +median(cpu).toFixed(2) : null,
       linesPerSecond: Math.round(corpus.lines / mid),
       overFloor: floor ? +(mid / floor).toFixed(2) : null,
       overAstGrep: ag ? +(mid / ag).toFixed(2) : null,
@@ -314,12 +326,12 @@ function corporaTable(corpora) {
 
 function rowsTable(rows) {
   const lines = [
-    '| corpus | run | seconds: median (min–max) | lines/s | × parse floor | × ast-grep | peak RSS MB | findings |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| corpus | run | seconds: median (min–max) | CPU s | lines/s | × parse floor | × ast-grep | peak RSS MB | findings |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    if (r.skipped) lines.push(`| ${r.corpus} | ${r.label} | skipped: ${r.skipped} | | | | | |`);
-    else lines.push(`| ${r.corpus} | ${r.label} | ${secs(r.median)} (${secs(r.min)}–${secs(r.max)}) | ${thousands(r.linesPerSecond)} | ${r.overFloor?.toFixed(2) ?? '–'} | ${r.overAstGrep?.toFixed(2) ?? '–'} | ${r.peakRssMB ?? '–'} | ${r.findings ?? '–'} |`);
+    if (r.skipped) lines.push(`| ${r.corpus} | ${r.label} | skipped: ${r.skipped} | | | | | | |`);
+    else lines.push(`| ${r.corpus} | ${r.label} | ${secs(r.median)} (${secs(r.min)}–${secs(r.max)}) | ${r.cpuMedian === null ? '–' : secs(r.cpuMedian)} | ${thousands(r.linesPerSecond)} | ${r.overFloor?.toFixed(2) ?? '–'} | ${r.overAstGrep?.toFixed(2) ?? '–'} | ${r.peakRssMB ?? '–'} | ${r.findings ?? '–'} |`);
   }
   return lines.join('\n');
 }
@@ -410,7 +422,7 @@ async function main() {
   const notes = [];
   if (!ctx.flags.jobs) notes.push(`this ffiguard has no --jobs flag: it ran as it does by default, while the parse floor and ast-grep used ${opts.jobs} workers`);
   if (!ctx.flags.noCache) notes.push('this ffiguard has no cache (no --no-cache flag): the warm and edited rows were skipped; they are measured once the engine work is merged');
-  if (ctx.rss === 'gnu-time') notes.push('peak RSS: GNU time %M, the whole process (worker threads included)');
+  if (ctx.rss === 'gnu-time') notes.push('CPU s: user + system time (GNU time), median; peak RSS: GNU time %M; both of the whole process, worker threads included');
   else if (ctx.rss === 'proc-vmhwm') notes.push('peak RSS: /proc VmHWM polled every 50 ms, the whole process (worker threads included)');
   try {
     const corpora = [...opts.mixes.map((m) => generatedCorpus(m, opts.lines, opts, ctx.work)), ...opts.dirs.map((d) => realCorpus(d, ctx.work))];
