@@ -143,13 +143,13 @@ function rssMethod() {
  * known), exit code, stderr. CPU time is what to compare between runs on a busy machine: other
  * processes stretch the wall clock, not the work done.
  */
-function timed(cmd, args, { cwd, stdoutFile, rss }) {
+function timed(cmd, args, { cwd, stdoutFile, rss, work }) {
   const stdout = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
-  const rssFile = path.join(os.tmpdir(), `ffiguard-bench-rss-${process.pid}`);
+  const rssFile = path.join(work, 'time.txt');
   const [file, argv] = rss === 'gnu-time' ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { cwd, stdio: ['ignore', stdout, 'pipe'] });
+    const child = running(spawn(file, argv, { cwd, stdio: ['ignore', stdout, 'pipe'], detached: true }));
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     let polledKB = null;
@@ -195,7 +195,7 @@ function measures(corpus, ctx) {
   const scanArgs = [bin, 'scan', corpus.dir, '--format', 'json', '--fail-on', 'none', '-o', report, ...(flags.jobs ? ['--jobs', String(opts.jobs)] : [])];
   const warmArgs = [...scanArgs, ...(flags.cacheDir ? ['--cache-dir', cacheDir] : [])];
   const ffiguard = async (args) => {
-    const r = await timed(process.execPath, args, { cwd: corpus.dir, rss: ctx.rss });
+    const r = await timed(process.execPath, args, { cwd: corpus.dir, rss: ctx.rss, work: ctx.work });
     if (r.code !== 0) throw new Error(`ffiguard exited with ${r.code} on ${corpus.dir}:\n${r.stderr}`);
     const json = JSON.parse(fs.readFileSync(report, 'utf8'));
     return { ...r, findings: json.findings.length, files: json.summary.files };
@@ -209,7 +209,7 @@ function measures(corpus, ctx) {
       command: `node scripts/bench/parse-floor.mjs DIR ${opts.jobs}`,
       run: async () => {
         const out = path.join(ctx.work, `${corpus.name}.floor.json`);
-        const r = await timed(process.execPath, [path.join(HERE, 'bench', 'parse-floor.mjs'), corpus.dir, String(opts.jobs), path.join(opts.ffiguard, 'dist', 'src', 'parse.js')], { stdoutFile: out, rss: ctx.rss });
+        const r = await timed(process.execPath, [path.join(HERE, 'bench', 'parse-floor.mjs'), corpus.dir, String(opts.jobs), path.join(opts.ffiguard, 'dist', 'src', 'parse.js')], { stdoutFile: out, rss: ctx.rss, work: ctx.work });
         if (r.code !== 0) throw new Error(`parse floor failed on ${corpus.dir}:\n${r.stderr}`);
         const floor = JSON.parse(fs.readFileSync(out, 'utf8'));
         return { ...r, files: floor.files, filesWithSyntaxErrors: floor.withErrors };
@@ -222,7 +222,7 @@ function measures(corpus, ctx) {
       skip: ag ? null : 'ast-grep is not installed (npm ci installs @ast-grep/cli)',
       run: async () => {
         const out = path.join(ctx.work, `${corpus.name}.ast-grep.jsonl`);
-        const r = await timed(ag.bin, ['scan', '-c', ag.config, '--json=stream', '-j', String(opts.jobs), corpus.dir], { cwd: corpus.dir, stdoutFile: out, rss: ctx.rss });
+        const r = await timed(ag.bin, ['scan', '-c', ag.config, '--json=stream', '-j', String(opts.jobs), corpus.dir], { cwd: corpus.dir, stdoutFile: out, rss: ctx.rss, work: ctx.work });
         // Exit code 1 means "found error-level matches", which the rules are meant to.
         if (r.code !== 0 && r.code !== 1) throw new Error(`ast-grep exited with ${r.code}:\n${r.stderr}`);
         return { ...r, findings: countLines(fs.readFileSync(out, 'utf8')) };
@@ -376,7 +376,7 @@ async function soak(opts, work) {
   const g = generateWorkspace(dir, { lines: opts.soak.lines, mix: 'ffi-heavy', seed: opts.seed });
   const script = path.join(HERE, 'bench', 'soak.mjs');
   const analyze = path.join(opts.ffiguard, 'dist', 'src', 'analyze.js');
-  const child = spawn(process.execPath, ['--expose-gc', script, dir, String(opts.soak.iterations), String(opts.soak.jobs), analyze], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = running(spawn(process.execPath, ['--expose-gc', script, dir, String(opts.soak.iterations), String(opts.soak.jobs), analyze], { stdio: ['ignore', 'pipe', 'inherit'], detached: true }));
   const iterations = [];
   let buffered = '';
   child.stdout.on('data', (d) => {
@@ -410,6 +410,20 @@ function soakSummary(s) {
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * The child being timed, so that an interrupted benchmark stops it too (see main). Children are
+ * spawned detached, each in a process group of its own, so that the whole group (GNU time, the
+ * ffiguard under it, its workers) can be stopped at once.
+ */
+let current = null;
+function running(child) {
+  current = child;
+  child.on('close', () => {
+    if (current === child) current = null;
+  });
+  return child;
+}
+
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
@@ -418,6 +432,14 @@ async function main() {
   const opts = options();
   const bin = path.join(opts.ffiguard, 'bin', 'ffiguard.js');
   const ctx = { opts, flags: ffiguardFlags(bin), ag: astGrep(), rss: rssMethod(), work: fs.mkdtempSync(path.join(os.tmpdir(), 'ffiguard-bench-')) };
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): stop the timed child and leave no corpus behind.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      if (current) process.kill(-current.pid, 'SIGTERM');
+      if (!opts.keep) fs.rmSync(ctx.work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const info = { machine: machine(), ffiguard: { dir: opts.ffiguard, ...gitDescribe(opts.ffiguard), flags: ctx.flags }, astGrep: ctx.ag?.version ?? null, rssMethod: ctx.rss };
   const notes = [];
   if (!ctx.flags.jobs) notes.push(`this ffiguard has no --jobs flag: it ran as it does by default, while the parse floor and ast-grep used ${opts.jobs} workers`);
