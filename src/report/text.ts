@@ -69,7 +69,9 @@ export function summary(result: ScanResult): string {
   if (parts.length === 0) parts.push('no findings');
   if (c.suppressed) parts.push(`${c.suppressed} suppressed`);
   const seconds = (result.elapsedMs / 1000).toFixed(2);
-  const cached = result.cratesCached ? `, ${result.cratesCached === result.cratesScanned ? 'all' : `${result.cratesCached} of ${result.cratesScanned}`} ${result.cratesScanned === 1 ? 'crate' : 'crates'} unchanged since the cached scan` : '';
+  const n = result.cratesCached ?? 0;
+  const all = result.cratesScanned;
+  const cached = n === 0 ? '' : `, ${all === 1 ? 'crate' : n === all ? `all ${all} crates` : `${n} of ${all} crates`} unchanged since the cached scan`;
   return `ffiguard: ${parts.join(', ')} in ${plural(result.filesScanned, 'file')} (${seconds}s${cached})`;
 }
 
