@@ -24,16 +24,23 @@ export function defaultJobs(): number {
 export type WorkerMessage = { progress: [number, number] } | { index: number; result: CrateScan } | { index: number; error: string };
 
 export async function runCrateJobs(jobs: CrateJob[], workers: number, progress?: FileProgress): Promise<CrateScan[]> {
+  const results: CrateScan[] = new Array(jobs.length);
+  // Crates unchanged since the cached scan need no parser: answer them here, start workers for the rest.
+  const todo: number[] = [];
+  for (const [i, job] of jobs.entries()) {
+    const cached = job.cacheDir ? await scanCrate(job, progress, true) : undefined;
+    if (cached) results[i] = cached;
+    else todo.push(i);
+  }
+  const missed = (i: number): CrateJob => (jobs[i]!.cacheDir ? { ...jobs[i]!, cacheMissed: true } : jobs[i]!);
   const script = workerScript();
-  const n = Math.min(workers, jobs.length);
+  const n = Math.min(workers, todo.length);
   if (n <= 1 || !script) {
-    const results: CrateScan[] = [];
-    for (const job of jobs) results.push(await scanCrate(job, progress));
+    for (const i of todo) results[i] = await scanCrate(missed(i), progress);
     return results;
   }
   // Largest crates first, so that one big crate does not start last and leave the other workers idle.
-  const order = jobs.map((j, i) => i).sort((a, b) => jobs[b]!.files.length - jobs[a]!.files.length || a - b);
-  const results: CrateScan[] = new Array(jobs.length);
+  const order = todo.sort((a, b) => jobs[b]!.files.length - jobs[a]!.files.length || a - b);
   let next = 0;
   await new Promise<void>((resolve, reject) => {
     let running = 0;
@@ -52,7 +59,7 @@ export async function runCrateJobs(jobs: CrateJob[], workers: number, progress?:
       if (next >= order.length) return finish();
       const index = order[next++]!;
       running++;
-      w.postMessage({ index, job: jobs[index] });
+      w.postMessage({ index, job: missed(index) });
     };
     for (let i = 0; i < n; i++) {
       const w = new Worker(script);

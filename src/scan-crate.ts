@@ -34,6 +34,8 @@ export interface CrateJob {
   cacheDir?: string;
   /** What else the cached result depends on (tool build, configuration): part of the cache key. */
   cacheKey: string;
+  /** Set once a lookup found no usable cached result: do not look again, analyse. */
+  cacheMissed?: boolean;
 }
 
 export interface CrateScan {
@@ -53,11 +55,19 @@ export interface CrateScan {
 /** Called after each file is read and analysed (for the progress bar). */
 export type FileProgress = (files: number, lines: number) => void;
 
-export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise<CrateScan> {
+/**
+ * The crate's findings. With `lookupOnly`, only the cached result, or undefined when some file changed
+ * (cheap: files whose size and mtime are as recorded are not read); the pool asks this in the main
+ * thread first, so that an unchanged workspace starts no worker.
+ */
+export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise<CrateScan>;
+export async function scanCrate(job: CrateJob, progress: FileProgress | undefined, lookupOnly: true): Promise<CrateScan | undefined>;
+export async function scanCrate(job: CrateJob, progress?: FileProgress, lookupOnly = false): Promise<CrateScan | undefined> {
   const notifications: Notification[] = [];
   const cache = job.cacheDir ? cacheFile(job.cacheDir, job.root) : undefined;
   const key = job.cacheKey;
-  const previous = cache ? await loadCached(cache, key) : undefined;
+  const previous = cache && !job.cacheMissed ? await loadCached(cache, key) : undefined;
+  if (lookupOnly && !previous) return undefined;
   const sources: { path: string; text: string }[] = [];
   const filesRead: string[] = [];
   const fingerprints: CacheEntry['files'] = {};
@@ -73,6 +83,7 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
         if (known?.hash !== 'skipped') changed = true;
         continue;
       }
+      if (lookupOnly && changed) return undefined;
       // Size and mtime unchanged: trust the recorded hash without reading the file.
       if (!changed && known && known.mtimeMs === stat.mtimeMs && known.size === stat.size && known.hash !== 'skipped') {
         fingerprints[file] = known;
@@ -100,13 +111,16 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
     progress?.(job.files.length, lines);
     return { ...previous.result, filesRead, lines, cached: true };
   }
+  if (lookupOnly) return undefined;
   // Files whose stored fingerprint was trusted were not read: read them now for the analysis.
+  const have = new Set(sources.map((s) => s.path));
   for (const file of filesRead) {
-    if (sources.some((s) => s.path === file)) continue;
+    if (have.has(file)) continue;
     const text = decodeUtf8(await fs.readFile(file));
     if (typeof text === 'string') sources.push({ path: file, text });
   }
-  sources.sort((a, b) => job.files.indexOf(a.path) - job.files.indexOf(b.path));
+  const order = new Map(job.files.map((f, i) => [f, i]));
+  sources.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
   const ruleSet = new Set(job.ruleIds);
   const rules = ALL_RULES.filter((r) => ruleSet.has(r.id));
   const result = await analyzeCrate(job.root, job.settings, sources, {
