@@ -12,6 +12,7 @@ import { macroName, type Node, type SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
 import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js';
+import { reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type ModuleTree } from './visibility.js';
 
@@ -163,6 +164,13 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     const list = functionsByName.get(fn.name);
     if (list) list.push(fn);
     else functionsByName.set(fn.name, [fn]);
+  }
+  // A non-exported `extern` function is called from C only if the crate hands it to C.
+  const searched = [...files, ...expansions];
+  for (const fn of all) {
+    if (!fn.body || fn.exported || !isFfiFunction(fn)) continue;
+    const reach = reachOf(fn, searched);
+    if (reach.kind !== 'c') fn.reach = reach;
   }
   const ffiFunctions = all.filter((f) => f.body && isFfiFunction(f));
   const exportsBySymbol = new Map<string, FnInfo>();
