@@ -14,7 +14,7 @@
  */
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { asMethodCall, callArgs, lastSegment, mentions, unparen } from '../syntax.js';
+import { asMethodCall, callArgs, isIntegerType, lastSegment, mentions, unparen } from '../syntax.js';
 import { diverges, type PointerParam } from './null-checks.js';
 
 /** Iterator methods that run their closure once per element of the receiver (never for an empty range). */
@@ -23,14 +23,6 @@ const PER_ELEMENT = new Set([
   'zip', 'fold', 'try_fold', 'all', 'any', 'position', 'find', 'find_map', 'map_while', 'take_while', 'skip_while', 'inspect',
   'scan', 'into_iter', 'iter', 'peekable', 'copied', 'cloned', 'sum', 'product', 'count', 'collect', 'max_by_key', 'min_by_key',
 ]);
-
-const INTEGER_TYPE = /^([iu](8|16|32|64|128|size)|c_u?(char|schar|uchar|short|ushort|int|uint|long|ulong|longlong|ulonglong)|c_size_t|c_ssize_t|size_t|ssize_t|ptrdiff_t|uintptr_t|intptr_t|c_ptrdiff_t)$/;
-
-/** Is this parameter type an integer (`usize`, `u32`, `libc::size_t`, `c_int`)? */
-export function isIntegerType(type: Node): boolean {
-  const t = type.type === 'scoped_type_identifier' ? type.childForFieldName('name') : type;
-  return !!t && (t.type === 'primitive_type' || t.type === 'type_identifier') && INTEGER_TYPE.test(t.text);
-}
 
 /** The integer parameters of a function: the lengths a C caller supplies along with its pointers. */
 export function integerParams(fn: FnInfo): Set<string> {

@@ -13,6 +13,7 @@ import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
+import { cannotHoldNul, cstringConstructor } from './cstring.js';
 import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, unparen } from '../syntax.js';
 
 export interface PanicSite {
@@ -266,7 +267,7 @@ export class PanicAnalysis {
     switch (n.type) {
       case 'call_expression': {
         const m = asMethodCall(n);
-        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests))) {
+        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests)) && !(ctx && cannotFail(ctx.fn.file, m.receiver))) {
           const field = n.childForFieldName('function')!;
           const name = field.type === 'generic_function' ? field.childForFieldName('function')! : field;
           const receiver = unparen(m.receiver);
@@ -378,6 +379,12 @@ function isVariantTested(receiver: Node, call: Node, tests: LengthTest[]): boole
   for (let m = asMethodCall(r); m && m.args.length === 0 && /^(take|as_ref|as_mut|as_deref|as_deref_mut|clone|copied|cloned)$/.test(m.method); m = asMethodCall(r)) r = unparen(m.receiver);
   const subject = compact(r.text);
   return tests.some((t) => t.index === VARIANT && t.subject === subject && t.from < call.startIndex && call.endIndex <= t.to);
+}
+
+/** `CString::new(x)` of a value that cannot contain a NUL byte (`n.to_string()`, a literal): its `.unwrap()` cannot panic. */
+function cannotFail(file: SourceFile, receiver: Node): boolean {
+  const ctor = cstringConstructor(receiver);
+  return !!ctor && ctor.name === 'new' && ctor.args.length === 1 && cannotHoldNul(file, ctor.args[0]!);
 }
 
 function compact(text: string): string {
