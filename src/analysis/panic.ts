@@ -274,7 +274,9 @@ export class PanicAnalysis {
           const receiver = unparen(m.receiver);
           // `catch_unwind(..).unwrap()` turns the caught panic back into a panic.
           const rethrows = this.isBoundary(receiver);
-          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : {}) };
+          // The author's message states the invariant they rely on (`.expect("just allocated")`): show it for triage.
+          const said = m.method.startsWith('expect') && m.args[0]?.type === 'string_literal' ? { detail: `message ${clip(m.args[0].text)}` } : {};
+          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : said) };
         }
         const c = m ? null : asPathCall(n);
         // `Option::unwrap(x)`, `Result::expect(r, "..")`: the method called as a function.
