@@ -14,7 +14,7 @@
  */
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { asMethodCall, callArgs, isIntegerType, lastSegment, mentions, unparen } from '../syntax.js';
+import { asMethodCall, callArgs, isIntegerType, lastSegment, mentions, patternBindings, unparen } from '../syntax.js';
 import { diverges, type PointerParam } from './null-checks.js';
 
 /** Iterator methods that run their closure once per element of the receiver (never for an empty range). */
@@ -61,7 +61,7 @@ export class LengthGuards {
     if (this.lengths.size === 0) return null;
     let prev = site;
     for (const a of this.file.ancestors(site)) {
-      const len = this.coveredBy(a, prev);
+      const len = this.coveredBy(a, prev, site);
       if (len) return len;
       if (a.id === this.body.id) return null;
       prev = a;
@@ -69,7 +69,7 @@ export class LengthGuards {
     return null;
   }
 
-  private coveredBy(a: Node, child: Node): string | null {
+  private coveredBy(a: Node, child: Node, site: Node): string | null {
     switch (a.type) {
       case 'if_expression': {
         const cond = a.childForFieldName('condition');
@@ -95,14 +95,17 @@ export class LengthGuards {
       case 'for_expression': {
         const body = a.childForFieldName('body');
         const value = a.childForFieldName('value');
-        return body && value && this.file.contains(body, child) ? this.rangeEnd(value) : null;
+        // The use must go through the index (`*p.add(i)`): a pointer read once per element is not an array of `len`.
+        const index = patternBindings(a.childForFieldName('pattern'));
+        return body && value && this.file.contains(body, child) && index.some((i) => mentions(site, i)) ? this.rangeEnd(value) : null;
       }
       case 'closure_expression': {
         // `(0..len).map(|i| p.add(i).read())`: the closure runs once per element.
         const args = this.file.parent(a);
         const call = args?.type === 'arguments' ? this.file.parent(args) : null;
         const m = call ? asMethodCall(call) : null;
-        return m && PER_ELEMENT.has(m.method) ? this.rangeEnd(m.receiver) : null;
+        const index = (a.childForFieldName('parameters')?.namedChildren ?? []).flatMap((p) => patternBindings(p.type === 'parameter' ? p.childForFieldName('pattern') : p));
+        return m && PER_ELEMENT.has(m.method) && index.some((i) => mentions(site, i)) ? this.rangeEnd(m.receiver) : null;
       }
       case 'block':
       case 'source_file': {
@@ -203,7 +206,8 @@ export class LengthGuards {
       if (n.type === 'for_expression') {
         const len = this.rangeEnd(n.childForFieldName('value')!);
         const body = n.childForFieldName('body');
-        if (len && body && this.mentionsPointer(body)) paired.add(len);
+        const index = patternBindings(n.childForFieldName('pattern'));
+        if (len && body && this.indexesPointer(body, index)) paired.add(len);
         return;
       }
       if (n.type !== 'call_expression') return;
@@ -211,7 +215,9 @@ export class LengthGuards {
       const args = callArgs(n);
       if (m && PER_ELEMENT.has(m.method)) {
         const len = this.rangeEnd(m.receiver);
-        if (len && args.some((a) => a.type === 'closure_expression' && this.mentionsPointer(a))) paired.add(len);
+        const indexed = (c: Node): boolean =>
+          this.indexesPointer(c, (c.childForFieldName('parameters')?.namedChildren ?? []).flatMap((p) => patternBindings(p.type === 'parameter' ? p.childForFieldName('pattern') : p)));
+        if (len && args.some((a) => a.type === 'closure_expression' && indexed(a))) paired.add(len);
       }
       const all = m ? [m.receiver, ...args] : args;
       const ptrAt = all.findIndex((a) => this.mentionsPointer(a));
@@ -228,11 +234,26 @@ export class LengthGuards {
     return paired;
   }
 
+  /** Does `n` use the pointer offset by one of the `index` names (`p.add(i)`, `*p.offset(i as isize)`)? */
+  private indexesPointer(n: Node, index: string[]): boolean {
+    let found = false;
+    this.file.walk(n, (c) => {
+      if (found) return false;
+      const m = asMethodCall(c);
+      if (m && OFFSETS.has(m.method) && this.ptr.isPointerExpr(m.receiver) && m.args.some((a) => index.some((i) => mentions(a, i)))) found = true;
+      return undefined;
+    });
+    return found;
+  }
+
   private mentionsPointer(n: Node): boolean {
     for (const name of this.ptr.names) if (mentions(n, name)) return true;
     return false;
   }
 }
+
+/** Pointer arithmetic that selects an element. */
+const OFFSETS = new Set(['add', 'offset', 'wrapping_add', 'wrapping_offset', 'byte_add', 'byte_offset']);
 
 /** std functions and pointer methods that take a pointer and the length of what it points to. */
 const PAIRING_CALLS = new Set([
