@@ -1,6 +1,5 @@
-import { cstringConstructor } from '../src/analysis/cstring.js';
+import { cannotHoldNul, cstringConstructor, literalHasNul } from '../src/analysis/cstring.js';
 import { defineRule } from '../src/rule.js';
-import type { Node } from '../src/source.js';
 import { asMethodCall, unparen } from '../src/syntax.js';
 
 /** Text every flagged expression contains. */
@@ -32,7 +31,10 @@ export default defineRule({
     Ok(())
 }`,
     },
-    notes: ['A literal argument without `\\0` cannot fail and is not reported.'],
+    notes: [
+      'A value that cannot contain a NUL byte is not reported: a literal without `\\0` (also through `.to_string()`, `String::from` or `if`/`match` branches that are all such literals), a number turned into text (`n.to_string()`, `format!("{n}px")` whose arguments are all numbers: parameters or annotated locals of an integer or float type, numeric literals, casts, `.len()`), and bytes cut before the NUL a `NulError` reported (`v[..err.nul_position()]`). `panic-across-ffi` does not count the `.unwrap()` of such a call either.',
+      'Other strings are reported even when the crate\'s own code builds them (`CString::new(version()).expect(..)`): ffiguard does not follow what a function returns.',
+    ],
     references: [
       { title: 'std::ffi::CString::new', url: 'https://doc.rust-lang.org/std/ffi/struct.CString.html#method.new' },
       { title: 'std::ffi::NulError', url: 'https://doc.rust-lang.org/std/ffi/struct.NulError.html' },
@@ -49,7 +51,7 @@ export default defineRule({
         if (!ctor || ctor.name !== 'new' || ctor.args.length !== 1) return;
         const arg = unparen(ctor.args[0]!);
         const nul = literalHasNul(arg);
-        if (nul === false) return;
+        if (nul === false || (nul === null && cannotHoldNul(file, arg))) return;
         const shown = arg.text.replace(/\s+/g, ' ');
         const call = `\`CString::new(${shown.length > 30 ? '..' : shown}).${m.method}(${m.method === 'expect' ? '..' : ''})\``;
         report({
@@ -65,13 +67,3 @@ export default defineRule({
     }
   },
 });
-
-/** For a string literal (`"..."`, `b"..."`, raw forms): does it hold a NUL byte? Null for anything else. */
-function literalHasNul(node: Node): boolean | null {
-  if (node.type !== 'string_literal' && node.type !== 'raw_string_literal') return null;
-  // Raw strings have no escapes: only a literal NUL character counts.
-  if (node.type === 'raw_string_literal') return node.text.includes('\0');
-  return node.namedChildren.some((c) =>
-    c.type === 'escape_sequence' ? /^\\(0|x00|u\{0+\})$/.test(c.text) : c.type === 'string_content' && c.text.includes('\0'),
-  );
-}

@@ -1,5 +1,7 @@
 import type { CrateModel } from '../src/model/crate.js';
+import { leadingAttributes } from '../src/model/attributes.js';
 import type { FnInfo } from '../src/model/functions.js';
+import { externalMacroArguments } from '../src/model/macros.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
 import { asMethodCall, asPathCall, lastOf } from '../src/syntax.js';
@@ -43,7 +45,10 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     }
 }`,
     },
-    notes: ['A release function matches when it is exported, takes a raw pointer to the same type, and calls a `from_raw`-style function. Pointers to `c_char` match `CString::into_raw` and `CString::from_raw`.'],
+    notes: [
+      'A release function matches when it is exported, takes a raw pointer to the same type, and calls a `from_raw`-style function. Pointers to `c_char` match `CString::into_raw` and `CString::from_raw`.',
+      'A type handed to a macro ffiguard cannot expand (a procedural macro or another crate\'s macro: `declare_own!(wasm_trap_t)`), or declared under an attribute macro (`#[ffi_type] struct T`), is not reported: the macro may well export its free function.',
+    ],
     references: [
       { title: 'std::boxed::Box::into_raw', url: 'https://doc.rust-lang.org/std/boxed/struct.Box.html#method.into_raw' },
       { title: 'std::ffi::CString::into_raw', url: 'https://doc.rust-lang.org/std/ffi/struct.CString.html#method.into_raw' },
@@ -54,12 +59,16 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
   check({ crate, report }) {
     const exported = [...crate.exportsBySymbol.values()];
     const releasers = exported.filter((fn) => releases(fn, crate, 0));
+    // A macro ffiguard cannot expand (a procedural macro: `declare_own!(T)`, `#[ffi_type] struct T`) may export T's free function.
+    const external = externalMacroArguments(crate.files, crate.macros);
+    const attributed = typesWithMacroAttributes(crate);
     for (const fn of exported) {
       const pointee = returnedPointee(fn);
       if (!pointee) continue;
       const handoff = findHandoff(fn);
       if (!handoff) continue;
       if (releasers.some((r) => r !== fn && r.params.some((p) => takesBack(p.type, pointee)))) continue;
+      if (external.has(pointee) || attributed.has(pointee)) continue;
       const returned = fn.node.childForFieldName('return_type')!.text.replace(/\s+/g, ' ');
       report({
         file: fn.file,
@@ -71,6 +80,24 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     }
   },
 });
+
+/** Attributes that are no macro a crate could write a free function with. */
+const BUILTIN_ATTRIBUTES = new Set(['derive', 'repr', 'allow', 'warn', 'deny', 'forbid', 'expect', 'doc', 'cfg', 'cfg_attr', 'non_exhaustive', 'must_use', 'deprecated', 'automatically_derived', 'rustfmt', 'clippy']);
+
+/** Structs and enums under an attribute macro (`#[ffi_type]`, `#[wasmtime::c_api]`): it may generate their functions. */
+function typesWithMacroAttributes(crate: CrateModel): Set<string> {
+  const out = new Set<string>();
+  for (const file of crate.files) {
+    file.walk(file.root, (n) => {
+      if (n.type === 'function_item') return false;
+      if (n.type !== 'struct_item' && n.type !== 'enum_item' && n.type !== 'union_item') return undefined;
+      const name = n.childForFieldName('name')?.text;
+      if (name && leadingAttributes(n).some((a) => !BUILTIN_ATTRIBUTES.has(a.name.split('::')[0]!))) out.add(name);
+      return false;
+    });
+  }
+  return out;
+}
 
 function returnedPointee(fn: FnInfo): string | null {
   const ret = fn.node.childForFieldName('return_type');

@@ -3,8 +3,8 @@ import type { CFunction } from '../src/c/header.js';
 import { rustSignature } from '../src/c/signature.js';
 import { compareTypes, type CType } from '../src/c/types.js';
 import type { CrateModel } from '../src/model/crate.js';
+import { externalMacroArguments } from '../src/model/macros.js';
 import { defineRule } from '../src/rule.js';
-import { macroName } from '../src/source.js';
 
 export default defineRule({
   id: 'header-stale-decl',
@@ -43,7 +43,7 @@ int kv_delete(kv_store_t *store, const char *key);`,
   check({ crate, report }) {
     const ffiByName = new Map(crate.functions.map((f) => [f.name, f]));
     const declared = declarations(crate);
-    const external = externalMacroArguments(crate);
+    const external = [...externalMacroArguments(crate.files, crate.macros)].filter((id) => id.length > 3).map((id) => id.replace(/_t$/, ''));
     const viaMacro = macroDeclarations(crate);
     // A renamed function is exported but declared nowhere.
     const undeclared = [...crate.exportsBySymbol.keys()].filter((s) => !declared.has(s) && !viaMacro.has(s));
@@ -94,22 +94,6 @@ function same(rust: CType, c: CType): boolean {
     return same(rust.to, c.to);
   }
   return true;
-}
-
-/**
- * Identifiers handed to macros the crate does not define (procedural macros, other crates' macros):
- * `declare_own!(wasm_engine_t)` may well generate `wasm_engine_delete`, and ffiguard cannot expand it.
- */
-function externalMacroArguments(crate: CrateModel): string[] {
-  const out: string[] = [];
-  for (const file of crate.files) {
-    for (const item of file.root.namedChildren) {
-      const inv = item.type === 'expression_statement' ? item.namedChild(0) : item;
-      if (inv?.type !== 'macro_invocation' || crate.macros.has(macroName(inv) ?? '')) continue;
-      for (const id of inv.descendantsOfType('identifier')) if (id.text.length > 3) out.push(id.text.replace(/_t$/, ''));
-    }
-  }
-  return out;
 }
 
 /** The exported name closest to `name` (edit distance at most a third of its length), if any. */

@@ -1,6 +1,8 @@
 import { abiHeaders } from '../src/c/abi-headers.js';
 import type { CParam } from '../src/c/header.js';
+import type { FnInfo } from '../src/model/functions.js';
 import { defineRule } from '../src/rule.js';
+import { asPathCall, lastOf, mentions } from '../src/syntax.js';
 
 const LENGTH_NAME = /(^|_)(len|length|size|sz|n|count|cnt|nbytes|bytes|bytelen)$|^n[_A-Z]|Len(gth)?$|Size$/;
 
@@ -23,7 +25,10 @@ export default defineRule({
       bad: 'int kv_put(kv_store_t *store, const char *key, const char *value);',
       good: 'int kv_put(kv_store_t *store, const char *key, size_t key_len, const char *value, size_t value_len);',
     },
-    notes: ['Only the crate\'s own headers are checked (those that declare one of its exports). Pointers to pointers (`char **out`) are out-parameters and not reported.'],
+    notes: [
+      'Only the crate\'s own headers are checked (those that declare one of its exports). Pointers to pointers (`char **out`) are out-parameters and not reported.',
+      'A `char *` that the Rust function takes back with `CString::from_raw` (a `*_free` function for strings the crate returned) is ownership handed back, not a string read, and is not reported.',
+    ],
     references: [{ title: 'CWE-170: Improper Null Termination', url: 'https://cwe.mitre.org/data/definitions/170.html' }],
     cwe: ['CWE-170'],
   },
@@ -31,8 +36,10 @@ export default defineRule({
     for (const header of abiHeaders(crate)) {
       for (const fn of header.functions) {
         if (fn.isStatic) continue;
+        const rust = crate.exportsBySymbol.get(fn.name);
         fn.params.forEach((p, i) => {
           if (!isCharPointer(p) || isLength(fn.params[i + 1]) || isByteBuffer(p)) return;
+          if (rust && freesCString(rust, i)) return;
           const name = p.name ?? `#${i + 1}`;
           report({
             file: header,
@@ -45,6 +52,20 @@ export default defineRule({
     }
   },
 });
+
+/** Does the export take parameter `i` back to free it (`CString::from_raw(s)`)? Then it is an owned string returned, not one read. */
+function freesCString(fn: FnInfo, i: number): boolean {
+  const param = fn.params[i];
+  if (!param?.isRawPointer || !fn.body) return false;
+  let found = false;
+  fn.file.walkBody(fn.body, (n) => {
+    if (found) return false;
+    const c = asPathCall(n);
+    if (c && c.name === 'from_raw' && lastOf(c.qualifier) === 'CString' && c.args[0] && mentions(c.args[0], param.name)) found = true;
+    return undefined;
+  });
+  return found;
+}
 
 function isCharPointer(p: CParam): boolean {
   return p.type.kind === 'pointer' && p.type.to.kind === 'scalar' && p.type.to.scalar === 'char';

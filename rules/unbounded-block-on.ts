@@ -41,6 +41,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     },
     notes: [
       'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call. Further timeout helpers can be configured.',
+      'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
     references: [
       { title: 'tokio::runtime::Runtime::block_on', url: 'https://docs.rs/tokio/latest/tokio/runtime/struct.Runtime.html#method.block_on' },

@@ -17,12 +17,21 @@ import type { Rule } from './rule.js';
  * `is_null`, `NonNull`), and the files that shape the module tree or the crate's attributes (`mod x;`,
  * `pub use`, `#![..]`).
  */
-const MODEL_TRIGGERS = [/\bextern\b/, /\*\s*(const|mut)\b/, /\bis_null\b|\bNonNull\b/, /\bno_mangle\b|\bexport_name\b/, /\bmacro_rules!/, /\bcatch_unwind\b/, /\bmod\s+(r#)?\w+\s*;/, /\bpub\s*(\([^)]*\)\s*)?use\b/, /#!\[/];
-/**
- * With C headers to compare, the types they name (`type` aliases, `#[repr(..)]` types) and top-level
- * invocations of other crates' macros, which may declare exports ffiguard cannot see.
- */
-const HEADER_TRIGGERS = [/\brepr\s*\(/, /\btype\s+\w+/, /^(\w+::)*\w+!\s*[({[]/m];
+const MODEL_TRIGGERS = [
+  /\bextern\b/,
+  /\*\s*(const|mut)\b/,
+  /\bis_null\b|\bNonNull\b/,
+  /\bno_mangle\b|\bexport_name\b/,
+  /\bmacro_rules!/,
+  /\bcatch_unwind\b/,
+  /\bmod\s+(r#)?\w+\s*;/,
+  /\bpub\s*(\([^)]*\)\s*)?use\b/,
+  /#!\[/,
+  // Top-level invocations of other crates' macros may define exports ffiguard cannot see.
+  /^(\w+::)*\w+!\s*[({[]/m,
+];
+/** With C headers to compare, the types they name: `type` aliases and `#[repr(..)]` types. */
+const HEADER_TRIGGERS = [/\brepr\s*\(/, /\btype\s+\w+/];
 /** A function that takes a closure: it may run it under a guard defined elsewhere. */
 const TAKES_CLOSURE = /\bfn\s+(?:r#)?(\w+)[^{;]*?\b(?:FnOnce|FnMut|Fn)\s*\(/;
 const closureTakers = (text: string): string[] => [...text.matchAll(new RegExp(TAKES_CLOSURE.source, 'g'))].map((m) => m[1]!);
@@ -37,7 +46,7 @@ export interface Prefiltered<T> {
 export function prefilter<T extends { text: string }>(sources: T[], rules: readonly Rule[], config: AnalyzerConfig, withHeaders: boolean): Prefiltered<T> {
   const names = [...config.panicBoundaries, ...config.panicBoundaryAttributes, ...config.nullCheckHelpers, ...config.timeoutHelpers];
   const patterns = [...MODEL_TRIGGERS, ...(withHeaders ? HEADER_TRIGGERS : []), ...rules.flatMap((r) => (r.triggers ? [r.triggers] : [])), ...names.map((n) => new RegExp(`\\b${escape(n)}\\b`))];
-  const anyTrigger = new RegExp(patterns.map((p) => p.source).join('|'));
+  const anyTrigger = new RegExp(patterns.map((p) => p.source).join('|'), 'm');
   const parse: T[] = [];
   const later: T[] = [];
   for (const s of sources) (anyTrigger.test(s.text) ? parse : later).push(s);

@@ -125,3 +125,17 @@ export function patternBindings(pattern: Node | null): string[] {
   visit(pattern, false);
   return out;
 }
+
+const INTEGER_TYPE = /^([iu](8|16|32|64|128|size)|c_u?(char|schar|uchar|short|ushort|int|uint|long|ulong|longlong|ulonglong)|c_size_t|c_ssize_t|size_t|ssize_t|ptrdiff_t|uintptr_t|intptr_t|c_ptrdiff_t)$/;
+
+/** Is this type an integer (`usize`, `u32`, `libc::size_t`, `c_int`)? */
+export function isIntegerType(type: Node): boolean {
+  const t = type.type === 'scoped_type_identifier' ? type.childForFieldName('name') : type;
+  return !!t && (t.type === 'primitive_type' || t.type === 'type_identifier') && INTEGER_TYPE.test(t.text);
+}
+
+/** Is this type a number: an integer, `f32`/`f64`, `c_float`/`c_double`? */
+export function isNumericType(type: Node): boolean {
+  const t = type.type === 'scoped_type_identifier' ? type.childForFieldName('name') : type;
+  return isIntegerType(type) || (!!t && /^(f32|f64|c_float|c_double)$/.test(t.text));
+}

@@ -1,6 +1,6 @@
 /** Owned C strings built in place (`CString::new(x).unwrap()` and the like), and where a pointer into one goes. */
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { asMethodCall, asPathCall, lastOf, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, isNumericType, lastOf, unparen } from '../syntax.js';
 
 const CONSTRUCTORS = new Set(['new', 'from', 'from_vec_unchecked', 'from_vec_with_nul', 'from_vec_with_nul_unchecked', 'default', 'from_raw']);
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_default', 'unwrap_unchecked', 'unwrap_or', 'unwrap_or_else']);
@@ -154,4 +154,140 @@ function isBlockTail(stmt: Node): boolean {
 function lastCode(block: Node): Node | undefined {
   const code = block.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment');
   return code[code.length - 1];
+}
+
+/** For a string literal (`"..."`, `b"..."`, raw forms): does it hold a NUL byte? Null for anything else. */
+export function literalHasNul(node: Node): boolean | null {
+  if (node.type !== 'string_literal' && node.type !== 'raw_string_literal') return null;
+  // Raw strings have no escapes: only a literal NUL character counts.
+  if (node.type === 'raw_string_literal') return node.text.includes('\0');
+  return node.namedChildren.some((c) =>
+    c.type === 'escape_sequence' ? /^\\(0|x00|u\{0+\})$/.test(c.text) : c.type === 'string_content' && c.text.includes('\0'),
+  );
+}
+
+/** Methods that turn a string into an owned string or bytes, keeping its contents. */
+const SAME_CONTENTS = new Set(['to_string', 'to_owned', 'into', 'to_vec', 'into_bytes', 'as_bytes', 'as_str', 'into_owned']);
+
+/**
+ * Can the value given to `CString::new` never contain a NUL byte? True for a NUL-free literal (also
+ * through `.to_string()`, `String::from`, `if`/`match` branches that are all such values), a number
+ * turned into text (`n.to_string()`, `format!("{n} px")` whose arguments are all numbers), and bytes cut
+ * off before the NUL a `NulError` found (`v[..e.nul_position()]`). `file` is needed to read the types of
+ * the enclosing function's parameters and annotated locals.
+ */
+export function cannotHoldNul(file: SourceFile, expr: Node, depth = 0): boolean {
+  const e = unparen(expr);
+  if (depth > 4) return false;
+  const lit = literalHasNul(e);
+  if (lit !== null) return !lit;
+  switch (e.type) {
+    case 'integer_literal':
+    case 'float_literal':
+      return false;
+    case 'if_expression': {
+      const cons = e.childForFieldName('consequence');
+      const alt = e.childForFieldName('alternative')?.namedChild(0);
+      return !!cons && !!alt && blockValueCannotHoldNul(file, cons, depth) && blockValueCannotHoldNul(file, alt, depth);
+    }
+    case 'match_expression': {
+      const arms = e.childForFieldName('body')?.namedChildren.filter((c) => c.type === 'match_arm') ?? [];
+      return arms.length > 0 && arms.every((a) => !!a.childForFieldName('value') && blockValueCannotHoldNul(file, a.childForFieldName('value')!, depth));
+    }
+    case 'block':
+      return blockValueCannotHoldNul(file, e, depth);
+    case 'macro_invocation':
+      return macroName(e) === 'format' && formatIsNumeric(file, e);
+    case 'reference_expression':
+      return !!e.namedChild(e.namedChildCount - 1) && cannotHoldNul(file, e.namedChild(e.namedChildCount - 1)!, depth + 1);
+    case 'index_expression':
+      return isCutBeforeNul(file, e);
+  }
+  const m = asMethodCall(e);
+  if (m && m.args.length === 0 && SAME_CONTENTS.has(m.method)) {
+    // `n.to_string()` of a number, or the contents of a NUL-free string.
+    if (m.method === 'to_string' && isNumber(file, m.receiver)) return true;
+    return cannotHoldNul(file, m.receiver, depth + 1);
+  }
+  const c = asPathCall(e);
+  if (c && c.args.length === 1 && c.name === 'from' && /(^|::)(String|Vec)$/.test(c.qualifier)) return cannotHoldNul(file, c.args[0]!, depth + 1);
+  return false;
+}
+
+function blockValueCannotHoldNul(file: SourceFile, n: Node, depth: number): boolean {
+  if (n.type !== 'block') return cannotHoldNul(file, n, depth + 1);
+  const tail = lastCode(n);
+  return !!tail && tail.type !== 'expression_statement' && tail.type !== 'let_declaration' && cannotHoldNul(file, tail, depth + 1);
+}
+
+/** `format!("literal {n}", x)` whose literal has no NUL and whose arguments and inline names are all numbers. */
+function formatIsNumeric(file: SourceFile, macro: Node): boolean {
+  const args = file.expansion(macro);
+  const tuple = args?.namedChild(0)?.namedChild(0) ?? args?.namedChild(0);
+  const items = tuple?.type === 'tuple_expression' ? tuple.namedChildren : tuple ? [tuple] : [];
+  const fmt = items[0];
+  if (!fmt || literalHasNul(fmt) !== false) return false;
+  const inline = [...fmt.text.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}/g)].map((m) => m[1]!);
+  return items.slice(1).every((a) => isNumber(file, a)) && inline.every((name) => numericName(file, macro, name));
+}
+
+/** A number: a numeric literal, a cast to a number, `x.len()`, or a name of a numeric type. */
+function isNumber(file: SourceFile, expr: Node): boolean {
+  const e = unparen(expr);
+  if (e.type === 'integer_literal' || e.type === 'float_literal') return true;
+  if (e.type === 'type_cast_expression') return isNumericType(e.childForFieldName('type')!);
+  if (e.type === 'identifier') return numericName(file, e, e.text);
+  const m = asMethodCall(e);
+  return !!m && m.args.length === 0 && ['len', 'count', 'capacity'].includes(m.method);
+}
+
+/** Is `name` a parameter or annotated local of a numeric type in the function around `at`? */
+function numericName(file: SourceFile, at: Node, name: string): boolean {
+  let fn: Node | null = null;
+  for (const a of file.ancestors(at)) {
+    if (a.type === 'function_item') {
+      fn = a;
+      break;
+    }
+  }
+  if (!fn) return false;
+  const typed = (pattern: Node | null, type: Node | null): boolean => {
+    const p = pattern?.type === 'mut_pattern' ? pattern.namedChild(0) : pattern;
+    return p?.type === 'identifier' && p.text === name && !!type && isNumericType(type);
+  };
+  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p.type === 'parameter' && typed(p.childForFieldName('pattern'), p.childForFieldName('type'))) return true;
+  }
+  let found = false;
+  file.walkBody(fn.childForFieldName('body') ?? fn, (n) => {
+    if (found) return false;
+    if (n.type === 'let_declaration' && typed(n.childForFieldName('pattern'), n.childForFieldName('type'))) found = true;
+    return undefined;
+  });
+  return found;
+}
+
+/** `v[..n]` / `v[0..n]` (owned or not) where `n` is the position of the first NUL: `let n = e.nul_position();`. */
+function isCutBeforeNul(file: SourceFile, index: Node): boolean {
+  const range = index.namedChild(1) ? unparen(index.namedChild(1)!) : null;
+  if (!range || range.type !== 'range_expression' || range.text.includes('..=')) return false;
+  const end = range.namedChild(range.namedChildCount - 1);
+  if (!end || (range.namedChildCount === 2 && !/^0+$/.test(range.namedChild(0)!.text))) return false;
+  const isNulPosition = (n: Node): boolean => asMethodCall(unparen(n))?.method === 'nul_position';
+  if (isNulPosition(end)) return true;
+  if (end.type !== 'identifier') return false;
+  let prev: Node = index;
+  for (const a of file.ancestors(index)) {
+    if (a.type === 'block') {
+      for (let s = prev.previousNamedSibling; s; s = s.previousNamedSibling) {
+        if (s.type === 'let_declaration' && s.childForFieldName('pattern')?.text === end.text) {
+          const v = s.childForFieldName('value');
+          return !!v && isNulPosition(v);
+        }
+      }
+    }
+    if (a.type === 'function_item') return false;
+    prev = a;
+  }
+  return false;
 }

@@ -557,7 +557,9 @@ const pointerParamCache = new WeakMap<FnInfo, { param: FnInfo['params'][number];
 export function rawPointerParams(fn: FnInfo, ctx: NullCheckContext): { param: FnInfo['params'][number]; ptr: PointerParam }[] {
   let out = pointerParamCache.get(fn);
   if (!out) {
-    out = fn.body ? fn.params.filter((p) => p.isRawPointer).map((param) => ({ param, ptr: new PointerParam(fn.file, fn.body!, param.name, ctx) })) : [];
+    // A callback's `void *` context that the crate itself allocated and handed to C with it is no caller input.
+    const own = fn.reach?.kind === 'owned-context' ? fn.reach.param : undefined;
+    out = fn.body ? fn.params.filter((p) => p.isRawPointer && p.name !== own).map((param) => ({ param, ptr: new PointerParam(fn.file, fn.body!, param.name, ctx) })) : [];
     pointerParamCache.set(fn, out);
   }
   return out;

@@ -13,6 +13,7 @@ import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
+import { cannotHoldNul, cstringConstructor } from './cstring.js';
 import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, unparen } from '../syntax.js';
 
 export interface PanicSite {
@@ -206,6 +207,7 @@ export class PanicAnalysis {
   private runsElsewhere(fn: FnInfo, closure: Node, includeGuarded: boolean): boolean {
     const call = handedTo(fn.file, closure);
     if (call && (spawnsThread(call) || storesCallable(call))) return true;
+    if (closure.type === 'closure_expression' && isDeferred(fn.file, fn.body!, closure)) return true;
     if (includeGuarded) return false;
     if (call && this.isBoundary(call)) return true;
     return this.boundaryOfLocal(fn, closure) !== null;
@@ -266,13 +268,15 @@ export class PanicAnalysis {
     switch (n.type) {
       case 'call_expression': {
         const m = asMethodCall(n);
-        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests))) {
+        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests)) && !(ctx && cannotFail(ctx.fn.file, m.receiver))) {
           const field = n.childForFieldName('function')!;
           const name = field.type === 'generic_function' ? field.childForFieldName('function')! : field;
           const receiver = unparen(m.receiver);
           // `catch_unwind(..).unwrap()` turns the caught panic back into a panic.
           const rethrows = this.isBoundary(receiver);
-          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : {}) };
+          // The author's message states the invariant they rely on (`.expect("just allocated")`): show it for triage.
+          const said = m.method.startsWith('expect') && m.args[0]?.type === 'string_literal' ? { detail: `message ${clip(m.args[0].text)}` } : {};
+          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : said) };
         }
         const c = m ? null : asPathCall(n);
         // `Option::unwrap(x)`, `Result::expect(r, "..")`: the method called as a function.
@@ -380,6 +384,12 @@ function isVariantTested(receiver: Node, call: Node, tests: LengthTest[]): boole
   return tests.some((t) => t.index === VARIANT && t.subject === subject && t.from < call.startIndex && call.endIndex <= t.to);
 }
 
+/** `CString::new(x)` of a value that cannot contain a NUL byte (`n.to_string()`, a literal): its `.unwrap()` cannot panic. */
+function cannotFail(file: SourceFile, receiver: Node): boolean {
+  const ctor = cstringConstructor(receiver);
+  return !!ctor && ctor.name === 'new' && ctor.args.length === 1 && cannotHoldNul(file, ctor.args[0]!);
+}
+
 function compact(text: string): string {
   return text.replace(/\s+/g, '');
 }
@@ -426,6 +436,51 @@ function isUnwindSafeWrapper(n: Node): boolean {
 function storesCallable(call: Node): boolean {
   const path = asPathCall(call);
   return !!path && ['new', 'pin', 'from'].includes(path.name) && /(^|::)(Box|Arc|Rc|Pin)$/.test(path.qualifier);
+}
+
+/**
+ * Method names that register a callable for later (`set_hook`, `on_close`, `register_handler`,
+ * `epoch_deadline_callback`, `add_to_linker`, `func_new`) rather than run it. Std methods that run
+ * their closure at once (`map`, `and_then`, `unwrap_or_else`, `get_or_init`, `retain`, `with` ...)
+ * match none of these.
+ */
+const REGISTERS = /^(set|on|register|subscribe|add)_|(^|_)(callback|handler|hook|listener)s?($|_)|(^|_)new($|_)|(^|_)wrap($|_)/;
+/** Registration-like names that run the closure right away. */
+const RUNS_AT_ONCE = new Set(['new_cyclic', 'new_uninit_with']);
+
+/**
+ * A closure that this call does not run: the function returns it (`fn make() -> impl Fn() { move || .. }`),
+ * stores it in a struct field or assigns it to one, or hands it to a constructor (`Func::new(store, ty,
+ * move |..| ..)`, `Lazy::new(|| ..)`) or a registering method (`store.epoch_deadline_callback(|..| ..)`,
+ * `linker.func_new(name, |..| ..)`). Closures handed to any other call (iterator adaptors, `Option`
+ * combinators, crate helpers) are taken to run during it.
+ */
+function isDeferred(file: SourceFile, body: Node, closure: Node): boolean {
+  let v = closure;
+  for (let p = file.parent(v); p; p = file.parent(v)) {
+    if (p.type === 'parenthesized_expression' || p.type === 'type_cast_expression') {
+      v = p;
+      continue;
+    }
+    if (p.type !== 'arguments') break;
+    const call = file.parent(p);
+    if (!call) break;
+    const path = asPathCall(call);
+    const name = path?.name ?? asMethodCall(call)?.method ?? '';
+    // `Some(f)`, `Box::new(f)`, `Ok(f)`, `AssertUnwindSafe(f)`: the value is carried on.
+    if (/^(Some|Ok|AssertUnwindSafe)$/.test(name) || storesCallable(call)) {
+      v = call;
+      continue;
+    }
+    return !RUNS_AT_ONCE.has(name) && REGISTERS.test(name);
+  }
+  const at = file.parent(v);
+  if (!at) return false;
+  if (at.type === 'field_initializer' || at.type === 'return_expression') return true;
+  if (at.type === 'assignment_expression') return at.childForFieldName('right')?.id === v.id && at.childForFieldName('left')?.type === 'field_expression';
+  // The function's value: its body's tail expression.
+  if (at.id === body.id) return body.namedChildren.filter((c) => !c.type.endsWith('comment')).pop()?.id === v.id;
+  return false;
 }
 
 function isAsync(fn: FnInfo): boolean {

@@ -13,6 +13,7 @@ import { isFfiFunction } from '../model/functions.js';
 import type { Node, SourceFile } from '../source.js';
 import { asPathCall, callArgs, lastOf } from '../syntax.js';
 import { calleeName, declaredTypes, parameterFor, resolveCallee } from './callees.js';
+import { integerParams, LengthGuards, lengthsPassed } from './length-guards.js';
 import { PointerParam, type Deref, type NullCheckContext } from './null-checks.js';
 
 /** A use of the pointer; for a call to a crate helper, also what the helper does with it. */
@@ -45,12 +46,13 @@ export function cstrRead(ptr: PointerParam, node: Node): 'direct' | 'loaded' | n
  * source order.
  */
 export function uncheckedUses(fn: FnInfo, ptr: PointerParam, ctx: HelperContext): PointerUse[] {
-  return tracerFor(ctx).uses(fn, ptr, 'deref', 0);
+  // C supplies every integer parameter of an FFI function: the lengths its pointers come with.
+  return tracerFor(ctx).uses(fn, ptr, 'deref', 0, integerParams(fn));
 }
 
 /** Calls of `fn` handing parameter `ptr` to a helper that reads it with `CStr::from_ptr` (the direct reads are the rule's own). */
 export function cstrReadsInHelpers(fn: FnInfo, ptr: PointerParam, ctx: HelperContext): PointerUse[] {
-  return tracerFor(ctx).helperCalls(fn, ptr, 'cstr', 0);
+  return tracerFor(ctx).helperCalls(fn, ptr, 'cstr', 0, NO_LENGTHS);
 }
 
 /** The end of a chain of helper calls: where the pointer is finally used, in which function. */
@@ -99,34 +101,39 @@ class Tracer {
   /** Set while a search was cut short by recursion: its "no use" depends on the path taken and is not final. */
   private cutShort = false;
   private readonly types = new Map<FnInfo, ReadonlyMap<string, string>>();
+  /** Whether a helper uses one parameter as the length of a pointer parameter, by helper and parameters. */
+  private readonly pairing = new Map<string, boolean>();
 
   constructor(private readonly ctx: HelperContext) {}
 
-  uses(fn: FnInfo, ptr: PointerParam, kind: Kind, depth: number): PointerUse[] {
+  /** `lengths`: the integer parameters of `fn` that carry a length C supplied (see length-guards.ts). */
+  uses(fn: FnInfo, ptr: PointerParam, kind: Kind, depth: number, lengths: ReadonlySet<string>): PointerUse[] {
+    const guards = new LengthGuards(fn.file, fn.body!, ptr, lengths, this.helperPairs(fn));
     const direct: PointerUse[] =
       kind === 'deref'
-        ? ptr.derefs().filter((d) => !ptr.isChecked(d.node))
+        ? ptr.derefs().filter((d) => !ptr.isChecked(d.node) && !guards.guardOf(d.node))
         : this.cstrReads(fn, ptr);
     const seen = new Set(direct.map((d) => d.node.id));
-    const all = [...direct, ...this.helperCalls(fn, ptr, kind, depth).filter((h) => !seen.has(h.node.id))];
+    const all = [...direct, ...this.helperCalls(fn, ptr, kind, depth, lengths, guards).filter((h) => !seen.has(h.node.id))];
     return all.sort((a, b) => a.node.startIndex - b.node.startIndex);
   }
 
   /** Calls handing the pointer to a crate helper that uses it (unchecked, for `deref`). */
-  helperCalls(fn: FnInfo, ptr: PointerParam, kind: Kind, depth: number): PointerUse[] {
+  helperCalls(fn: FnInfo, ptr: PointerParam, kind: Kind, depth: number, lengths: ReadonlySet<string>, guards?: LengthGuards): PointerUse[] {
     const out: PointerUse[] = [];
     if (!fn.body || depth >= MAX_DEPTH) return out;
     fn.file.walkBody(fn.body, (n) => {
       if (n.type !== 'call_expression') return;
       const args = callArgs(n);
       const passed = args.map((a, i) => (ptr.isPointerExpr(a) ? i : -1)).filter((i) => i >= 0);
-      if (passed.length === 0 || (kind === 'deref' && ptr.isChecked(n))) return;
+      if (passed.length === 0 || (kind === 'deref' && (ptr.isChecked(n) || guards?.guardOf(n)))) return;
       const callee = resolveCallee(this.ctx.functionsByName, fn, this.typesOf(fn), n);
       if (!callee?.body || isFfiFunction(callee)) return;
+      const passedLengths = kind === 'deref' ? lengthsPassed(callee, args, lengths, (i) => parameterFor(callee, n, i)) : NO_LENGTHS;
       for (const i of passed) {
         const param = parameterFor(callee, n, i);
         if (!param?.isRawPointer) continue;
-        const inner = this.firstUse(callee, param.name, kind, depth + 1);
+        const inner = this.firstUse(callee, param.name, kind, depth + 1, passedLengths);
         if (!inner) continue;
         const name = namedIn(fn.file, ptr, args[i]!);
         out.push({ node: n, how: `passed to \`${calleeName(callee)}()\``, ...(name && name !== ptr.name ? { via: name } : {}), helper: { fn: callee, param: param.name, use: inner } });
@@ -145,9 +152,9 @@ class Tracer {
   }
 
   /** The first use of parameter `param` of helper `fn` (memoised; recursion and the depth limit count as "no use"). */
-  private firstUse(fn: FnInfo, param: string, kind: Kind, depth: number): PointerUse | null {
+  private firstUse(fn: FnInfo, param: string, kind: Kind, depth: number, lengths: ReadonlySet<string>): PointerUse | null {
     const active = `${kind}:${fn.node.id}:${param}`;
-    const key = `${active}:${depth}`;
+    const key = `${active}:${depth}:${[...lengths].sort().join(',')}`;
     const cached = this.memo.get(key);
     if (cached !== undefined) return cached;
     if (this.stack.has(active)) {
@@ -157,11 +164,32 @@ class Tracer {
     const outer = this.cutShort;
     this.cutShort = false;
     this.stack.add(active);
-    const first = this.uses(fn, new PointerParam(fn.file, fn.body!, param, this.ctx), kind, depth)[0] ?? null;
+    const first = this.uses(fn, new PointerParam(fn.file, fn.body!, param, this.ctx), kind, depth, lengths)[0] ?? null;
     this.stack.delete(active);
     if (first || !this.cutShort) this.memo.set(key, first);
     this.cutShort ||= outer;
     return first;
+  }
+
+  /** For `LengthGuards`: does the crate helper a call of `fn` names use argument `lenAt` as the length of argument `ptrAt`? */
+  private helperPairs(fn: FnInfo): (call: Node, ptrAt: number, lenAt: number) => boolean {
+    return (call, ptrAt, lenAt) => {
+      if (ptrAt < 0 || lenAt < 0) return false;
+      const callee = resolveCallee(this.ctx.functionsByName, fn, this.typesOf(fn), call);
+      if (!callee?.body) return false;
+      const p = parameterFor(callee, call, ptrAt);
+      const l = parameterFor(callee, call, lenAt);
+      if (!p?.isRawPointer || !l) return false;
+      const key = `${callee.node.id}:${p.name}:${l.name}`;
+      const known = this.pairing.get(key);
+      if (known !== undefined) return known;
+      // Recursion: assume not paired while the answer is being worked out.
+      this.pairing.set(key, false);
+      const ptr = new PointerParam(callee.file, callee.body, p.name, this.ctx);
+      const answer = new LengthGuards(callee.file, callee.body, ptr, new Set([l.name]), this.helperPairs(callee)).pairedLengths().has(l.name);
+      this.pairing.set(key, answer);
+      return answer;
+    };
   }
 
   private typesOf(fn: FnInfo): ReadonlyMap<string, string> {
@@ -170,6 +198,8 @@ class Tracer {
     return t;
   }
 }
+
+const NO_LENGTHS: ReadonlySet<string> = new Set();
 
 const tracers = new WeakMap<HelperContext, Tracer>();
 

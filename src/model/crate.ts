@@ -12,6 +12,7 @@ import { macroName, type Node, type SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
 import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js';
+import { reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type ModuleTree } from './visibility.js';
 
@@ -184,6 +185,13 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     for (const fn of found) functionsByName.add(fn);
   });
   functionsByName.later = laterFiles;
+  // A non-exported `extern` function is called from C only if the crate hands it to C (anywhere: the
+  // left-out files that name it are parsed to see how).
+  for (const fn of all) {
+    if (!fn.body || fn.exported || !isFfiFunction(fn)) continue;
+    const reach = reachOf(fn, [...files, ...expansions, ...laterFiles.mentioning(fn.name)]);
+    if (reach.kind !== 'c') fn.reach = reach;
+  }
   const ffiFunctions = all.filter((f) => f.body && isFfiFunction(f));
   const exportsBySymbol = new Map<string, FnInfo>();
   for (const fn of ffiFunctions) {
@@ -271,6 +279,19 @@ class LaterParse {
 
   get parsedCount(): number {
     return this.parsed.size;
+  }
+
+  /** The left-out files whose text names `name`, parsed. */
+  mentioning(name: string): SourceFile[] {
+    const word = new RegExp(`(?<![\\w$])${name}(?![\\w$])`);
+    const out: SourceFile[] = [];
+    for (const src of this.later?.sources ?? []) {
+      if (!word.test(src.text)) continue;
+      this.load(src);
+      const file = this.parsed.get(src.path);
+      if (file) out.push(file);
+    }
+    return out;
   }
 
   /** Every left-out file, parsed. */

@@ -3,7 +3,7 @@
  * so the questions rules ask ("does this macro call `catch_unwind` on what it is given?") are answered
  * on its tokens.
  */
-import type { Node, SourceFile } from '../source.js';
+import { macroName, type Node, type SourceFile } from '../source.js';
 
 export interface MacroDef {
   name: string;
@@ -127,4 +127,21 @@ export function exportTemplate(def: MacroDef): ExportTemplate | null {
   };
   for (const b of def.bodies) scan(b);
   return abi ? { abi, exported } : null;
+}
+
+/**
+ * Identifiers handed to top-level invocations of macros the crate does not define (procedural macros,
+ * other crates' macros): `declare_own!(wasm_engine_t)` may well generate `wasm_engine_delete`, and
+ * ffiguard cannot expand it.
+ */
+export function externalMacroArguments(files: readonly SourceFile[], macros: ReadonlyMap<string, MacroDef>): Set<string> {
+  const out = new Set<string>();
+  for (const file of files) {
+    for (const item of file.root.namedChildren) {
+      const inv = item.type === 'expression_statement' ? item.namedChild(0) : item;
+      if (inv?.type !== 'macro_invocation' || macros.has(macroName(inv) ?? '')) continue;
+      for (const id of inv.descendantsOfType('identifier')) out.add(id.text);
+    }
+  }
+  return out;
 }
