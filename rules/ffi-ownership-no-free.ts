@@ -60,14 +60,17 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     const exported = [...crate.exportsBySymbol.values()];
     const releasers = exported.filter((fn) => releases(fn, crate, 0));
     // A macro ffiguard cannot expand (a procedural macro: `declare_own!(T)`, `#[ffi_type] struct T`) may export T's free function.
-    const external = externalMacroArguments(crate.files, crate.macros);
-    const attributed = typesWithMacroAttributes(crate);
+    // Both read every file: computed only once a finding is about to be reported.
+    let external: Set<string> | undefined;
+    let attributed: Set<string> | undefined;
     for (const fn of exported) {
       const pointee = returnedPointee(fn);
       if (!pointee) continue;
       const handoff = findHandoff(fn);
       if (!handoff) continue;
       if (releasers.some((r) => r !== fn && r.params.some((p) => takesBack(p.type, pointee)))) continue;
+      external ??= externalMacroArguments(crate.files, crate.macros);
+      attributed ??= typesWithMacroAttributes(crate);
       if (external.has(pointee) || attributed.has(pointee)) continue;
       const returned = fn.node.childForFieldName('return_type')!.text.replace(/\s+/g, ' ');
       report({

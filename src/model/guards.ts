@@ -51,9 +51,12 @@ export function findGuards(fns: FnInfo[], macros: MacroDef[], aliases: UseAlias[
         add(m.name);
       }
     }
+    // Only a body that names a boundary can apply one: a text test spares walking every function.
+    const named = new RegExp(`(?<![\\w$])(${[...boundaries].map((b) => b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w$])`);
     for (const fn of fns) {
       // An FFI function is called from C, not handed Rust code to guard.
-      if (!boundaries.has(fn.name) && fn.body && fn.abi === null && appliesBoundaryToParam(fn, boundaries)) add(fn.name);
+      if (boundaries.has(fn.name) || !fn.body || fn.abi !== null || !named.test(fn.file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
+      if (appliesBoundaryToParam(fn, boundaries)) add(fn.name);
     }
   }
 
