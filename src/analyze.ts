@@ -39,6 +39,8 @@ export interface ScanOptions {
   maxFileSize?: number;
   /** A file whose parse takes longer than this is skipped with a notification (`--max-parse-seconds`). */
   maxParseSeconds?: number;
+  /** Follow symbolic links out of the scanned directories (`--follow-symlinks`); see discover.ts. */
+  followSymlinks?: boolean;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -54,7 +56,7 @@ const YIELD_EVERY = 20;
 
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
-  const { crates, notifications } = await discover(opts.paths, opts.cwd);
+  const { crates, notifications } = await discover(opts.paths, opts.cwd, { followSymlinks: opts.followSymlinks });
   const project = loadProjectConfig(opts);
   const levels = new Map([...(project?.rules ?? []), ...Object.entries(opts.ruleLevels ?? {})]);
   const rules = (opts.rules ?? ALL_RULES).filter((r) => levels.get(r.id) !== 'off');

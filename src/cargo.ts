@@ -2,7 +2,7 @@
  * Reads Cargo.toml the way Cargo does, for the few settings that change what a finding means
  * (MSRV, panic strategy, overflow checks) and for the shape of a workspace.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { parse, TomlError } from 'smol-toml';
@@ -258,12 +258,14 @@ export function findWorkspaceRoot(manifestPath: string): string | undefined {
  * The package directories of the workspace rooted at `root`, sorted: the root package, `members`
  * (globs expanded) not under an `exclude` path, and path dependencies inside the workspace. A member
  * that cannot be found is reported as a warning: Cargo would refuse it, but the rest is still worth
- * scanning.
+ * scanning. So is a member outside the workspace directory (by its path, or through a symbolic link
+ * unless `followSymlinks`): a manifest from a pull request must not point ffiguard at the rest of the machine.
  */
-export function workspaceMembers(root: Manifest): { dirs: string[]; notifications: Notification[] } {
+export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolean } = {}): { dirs: string[]; notifications: Notification[] } {
   const rootDir = dirname(root.path);
   const notifications: Notification[] = [];
   const warn = (message: string) => notifications.push({ level: 'warning', file: root.path, message });
+  const inside = (dir: string) => isWithin(dir, rootDir) && (opts.followSymlinks || isWithin(realpathSync(dir), realpathSync(rootDir)));
   const members = new Set<string>(root.package ? [rootDir] : []);
   for (const member of root.workspace?.members ?? []) {
     const dirs = expandDirs(rootDir, member);
@@ -271,6 +273,7 @@ export function workspaceMembers(root: Manifest): { dirs: string[]; notification
     for (const dir of dirs) {
       const shown = relative(rootDir, dir) || '.';
       if (!existsSync(dir)) warn(`workspace member \`${shown}\` does not exist`);
+      else if (!inside(dir)) warn(`workspace member \`${shown}\` is outside the workspace directory${isWithin(dir, rootDir) ? ' (through a symbolic link; --follow-symlinks follows it)' : ''}, not scanned`);
       else if (!existsSync(join(dir, 'Cargo.toml'))) warn(`workspace member \`${shown}\` has no Cargo.toml`);
       else if (!isExcluded(root, dir)) members.add(dir);
     }
@@ -279,7 +282,7 @@ export function workspaceMembers(root: Manifest): { dirs: string[]; notification
   for (const dir of members) {
     for (const dep of readManifest(join(dir, 'Cargo.toml')).pathDependencies) {
       const depDir = resolve(dir, dep);
-      if (isWithin(depDir, rootDir) && existsSync(join(depDir, 'Cargo.toml')) && !isExcluded(root, depDir)) members.add(depDir);
+      if (existsSync(join(depDir, 'Cargo.toml')) && inside(depDir) && !isExcluded(root, depDir)) members.add(depDir);
     }
   }
   return { dirs: [...members].sort(), notifications };
@@ -299,7 +302,21 @@ function isExcluded(root: Manifest, crateDir: string): boolean {
 /** Absolute directories a member/exclude entry names: a glob is expanded, a plain path kept even if missing. */
 function expandDirs(rootDir: string, pattern: string): string[] {
   if (!fg.isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
-  return fg.sync(pattern, { cwd: rootDir, onlyDirectories: true, absolute: true }).map((p) => resolve(p)).sort();
+  // Links are matched but not walked through (`**` through a link loop never ends); one that the
+  // pattern matches and that leads to a directory is kept, for workspaceMembers to judge.
+  return fg
+    .sync(pattern, { cwd: rootDir, onlyFiles: false, absolute: true, followSymbolicLinks: false })
+    .map((p) => resolve(p))
+    .filter(isDirectory)
+    .sort();
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isWithin(path: string, dir: string): boolean {

@@ -44,6 +44,7 @@ interface ScanFlags {
   rule?: [string, RuleLevel][];
   maxFileSize: number;
   maxParseSeconds: number;
+  followSymlinks?: boolean;
 }
 
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
@@ -76,6 +77,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--rule <id=level>', 'set a rule\'s level: off, note, warning or error (repeatable; overrides the configuration)', collectRule, [])
     .option('--max-file-size <bytes>', 'skip (with a warning) files larger than this many bytes', parseByteCount, DEFAULT_MAX_FILE_SIZE)
     .option('--max-parse-seconds <seconds>', 'skip (with a warning) a file whose parse takes longer than this', parseSeconds, DEFAULT_MAX_PARSE_SECONDS)
+    .option('--follow-symlinks', 'follow symbolic links that lead out of the scanned directories (loops are still detected)')
     .action(async (paths: string[], flags: ScanFlags) => {
       exitCode = await runScan(paths, flags, io);
     });
@@ -132,9 +134,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
   const baseline = flags.baseline ? readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
   const baselineOut = flags.writeBaseline ? path.resolve(io.cwd, flags.writeBaseline) : undefined;
   if (baselineOut) checkWritable(baselineOut, '--write-baseline');
-  for (const h of flags.header ?? []) {
-    if (!fs.existsSync(path.resolve(io.cwd, h))) throw new UsageError(`no such header: ${h}`);
-  }
+  for (const h of flags.header ?? []) checkReadableFile(path.resolve(io.cwd, h), `--header ${h}`);
   let result = await scan({
     paths,
     cwd: io.cwd,
@@ -146,6 +146,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     ruleLevels: Object.fromEntries(flags.rule ?? []),
     maxFileSize: flags.maxFileSize,
     maxParseSeconds: flags.maxParseSeconds,
+    followSymlinks: flags.followSymlinks,
   });
   if (baselineOut) {
     const written = createBaseline(result, VERSION);
@@ -190,6 +191,18 @@ function checkWritable(file: string, flag = '--output'): void {
     throw new UsageError(`cannot write ${flag} ${file}: directory ${dir} does not exist or is not writable`);
   }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write ${flag} ${file}: it is a directory`);
+}
+
+function checkReadableFile(file: string, what: string): void {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(file);
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${what}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read it (${code ?? String(e)})`}`);
+  }
+  if (!stats.isFile()) throw new UsageError(`${what}: not a file`);
 }
 
 /** Write to a temporary file and rename it, so an interrupted run never leaves a truncated report or baseline behind. */

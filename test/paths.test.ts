@@ -1,0 +1,241 @@
+/**
+ * Paths a scan meets (issue 7): ones that do not exist or are the wrong kind, unreadable ones,
+ * symbolic links that loop or leave the scanned directory, and file names with spaces, Unicode, line
+ * breaks, `:`, `%`, a leading `-`, terminal escapes and workflow-command syntax. Each is scanned (or
+ * refused) cleanly and named correctly in every report format.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Sarif from 'sarif';
+import type { JsonReport } from '../src/report/json.js';
+import { runCli } from './run-cli.js';
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) {
+    // Undo chmod 000 so the directory can be removed.
+    for (const p of walkAll(dir)) fs.chmodSync(p, 0o755);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+// GitHub annotations name files relative to GITHUB_WORKSPACE when it is set, as it is in CI.
+beforeEach(() => vi.stubEnv('GITHUB_WORKSPACE', ''));
+afterEach(() => vi.unstubAllEnvs());
+
+function walkAll(dir: string): string[] {
+  const out = [dir];
+  let entries: fs.Dirent[] = [];
+  try {
+    fs.chmodSync(dir, 0o755);
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walkAll(p));
+    else if (!e.isSymbolicLink()) out.push(p);
+  }
+  return out;
+}
+
+/** A fresh real directory (no symlinks in its path, so reported paths compare equal) holding `files`. */
+function tree(files: Record<string, string> = {}): string {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ffiguard-paths-')));
+  made.push(root);
+  for (const [rel, text] of Object.entries(files)) {
+    const file = path.join(root, rel);
+    if (rel.endsWith('/')) {
+      fs.mkdirSync(file, { recursive: true });
+      continue;
+    }
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  return root;
+}
+
+/** An FFI function with one finding (an unchecked pointer dereference) named after `name`. */
+const ffi = (name: string) => `#[no_mangle]\npub extern "C" fn ${name}(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n`;
+const pkg = (name: string) => `[package]\nname = "${name}"\nversion = "0.1.0"\n`;
+const isRoot = process.getuid?.() === 0;
+
+interface Json {
+  findings: { path: string; message: string }[];
+  notifications: { level: string; path: string | null; message: string }[];
+}
+
+async function json(cwd: string, ...argv: string[]): Promise<Json & { code: number; stderr: string }> {
+  const r = await runCli(cwd, 'scan', '--format', 'json', ...argv);
+  expect(r.stderr).toBe('');
+  return { ...(JSON.parse(r.stdout) as Json), code: r.code, stderr: r.stderr };
+}
+
+/** Findings as `path: function`, sorted. */
+const found = (report: Json) => report.findings.map((f) => `${f.path.split(path.sep).join('/')}: ${/of `(\w+)`/.exec(f.message)![1]}`).sort();
+const notes = (report: Json) => report.notifications.map((n) => `${n.level} ${n.path?.split(path.sep).join('/')}: ${n.message}`).sort();
+
+function expectOneLineError(r: { code: number; stdout: string; stderr: string }, message: RegExp): void {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^ffiguard: [^\n]*\n$/);
+  expect(r.stderr).toMatch(message);
+}
+
+describe('paths that are missing or of the wrong kind: exit 2 with one line', () => {
+  it.each([
+    ['a path that does not exist', ['scan', 'no/such/dir'], /^ffiguard: no such file or directory: no\/such\/dir$/m],
+    ['a path through a file, as if it were a directory', ['scan', 'lib.rs/sub'], /^ffiguard: no such file or directory: lib\.rs\/sub$/m],
+    ['a file that is not Rust', ['scan', 'notes.txt'], /^ffiguard: not a Rust source file or C header: notes\.txt$/m],
+    ['--config naming a directory', ['scan', '.', '--config', 'src'], /^ffiguard: --config src: not a file$/m],
+    ['--config naming nothing', ['scan', '.', '--config', 'nope.toml'], /^ffiguard: --config nope\.toml: no such file$/m],
+    ['--header naming a directory', ['scan', '.', '--header', 'src'], /^ffiguard: --header src: not a file$/m],
+    ['--header naming nothing', ['scan', '.', '--header', 'nope.h'], /^ffiguard: --header nope\.h: no such file$/m],
+    ['--baseline naming a directory', ['scan', '.', '--baseline', 'src'], /^ffiguard: cannot read baseline src: EISDIR$/m],
+  ])('%s', async (_, argv, message) => {
+    const dir = tree({ 'lib.rs': ffi('f'), 'notes.txt': '', 'src/': '' });
+    expectOneLineError(await runCli(dir, ...argv), message);
+  });
+
+  it('a directory called Cargo.toml, and one called ffiguard.toml', async () => {
+    const dir = tree({ 'Cargo.toml/': '', 'src/lib.rs': ffi('f') });
+    expectOneLineError(await runCli(dir, 'scan', '.'), /^ffiguard: cannot read .*Cargo\.toml: it is a directory$/m);
+    const other = tree({ 'ffiguard.toml/': '', 'lib.rs': ffi('f') });
+    expectOneLineError(await runCli(other, 'scan', '.'), /^ffiguard: cannot read ffiguard\.toml: it is a directory$/m);
+  });
+
+  it('a directory whose name ends in .rs is walked into, not read as a file', async () => {
+    const dir = tree({ 'src/dir.rs/inner.rs': ffi('inner') });
+    const r = await json(dir, '.');
+    expect(found(r)).toEqual(['src/dir.rs/inner.rs: inner']);
+    expect(r.notifications).toEqual([]);
+  });
+});
+
+describe('permission denied', () => {
+  // root reads everything whatever the mode bits say; see the mocked variant below for this machine.
+  const reason = 'runs as root, which can read files whatever their permissions';
+  (isRoot ? it.skip : it)(`an unreadable file or directory inside the tree is named in a notification and skipped, the rest is scanned (skipped when ${reason})`, async () => {
+    const dir = tree({ 'good.rs': ffi('good'), 'secret.rs': ffi('secret'), 'locked/inner.rs': ffi('inner') });
+    fs.chmodSync(path.join(dir, 'secret.rs'), 0o000);
+    fs.chmodSync(path.join(dir, 'locked'), 0o000);
+    const r = await json(dir, '.');
+    expect(r.code).toBe(1);
+    expect(found(r)).toEqual(['good.rs: good']);
+    expect(notes(r)).toEqual(['error secret.rs: could not read file: EACCES', 'warning locked: cannot read directory: EACCES']);
+  });
+
+  (isRoot ? it.skip : it)(`an unreadable path named on the command line is exit 2 (skipped when ${reason})`, async () => {
+    const dir = tree({ 'secret.rs': ffi('secret'), 'locked/inner.rs': ffi('inner') });
+    fs.chmodSync(path.join(dir, 'secret.rs'), 0o000);
+    fs.chmodSync(path.join(dir, 'locked'), 0o000);
+    expectOneLineError(await runCli(dir, 'scan', 'secret.rs'), /^ffiguard: permission denied: secret\.rs$/m);
+    expectOneLineError(await runCli(dir, 'scan', 'locked'), /^ffiguard: permission denied: locked$/m);
+  });
+});
+
+describe('symbolic links', () => {
+  /** A crate with a link to a file and one to a directory outside it, a link loop and a broken link. */
+  function linked(): { root: string; crate: string } {
+    const root = tree({
+      'crate/Cargo.toml': pkg('c'),
+      'crate/src/lib.rs': ffi('inside'),
+      'outside/far.rs': ffi('far'),
+      'outside/dir/deep.rs': ffi('deep'),
+    });
+    const src = path.join(root, 'crate', 'src');
+    fs.symlinkSync('../../outside/far.rs', path.join(src, 'far_link.rs'));
+    fs.symlinkSync('../../outside/dir', path.join(src, 'dir_link'));
+    fs.symlinkSync('.', path.join(src, 'self_loop'));
+    fs.symlinkSync('..', path.join(src, 'parent_loop'));
+    fs.symlinkSync('b_link.rs', path.join(src, 'a_link.rs'));
+    fs.symlinkSync('a_link.rs', path.join(src, 'b_link.rs'));
+    fs.symlinkSync('nowhere.rs', path.join(src, 'broken.rs'));
+    // A link to a file inside the crate: scanned once, at its own path.
+    fs.symlinkSync('lib.rs', path.join(src, 'again.rs'));
+    return { root, crate: path.join(root, 'crate') };
+  }
+
+  it('are not followed by default: links leading out are named in a note, loops and broken links too', async () => {
+    const { crate } = linked();
+    const r = await json(crate, '.');
+    expect(r.code).toBe(1);
+    expect(found(r)).toEqual(['src/lib.rs: inside']);
+    expect(notes(r)).toEqual([
+      'note src/a_link.rs: symbolic link loop, not followed',
+      'note src/b_link.rs: symbolic link loop, not followed',
+      'note src/broken.rs: symbolic link is broken, skipped',
+      'note src/dir_link: symbolic link to a directory outside the scanned directory, not followed (--follow-symlinks follows it)',
+      'note src/far_link.rs: symbolic link to a file outside the scanned directory, not followed (--follow-symlinks follows it)',
+    ]);
+  });
+
+  it('--follow-symlinks follows them out of the tree, reports files at the path scanned, detects loops and reads each file once', async () => {
+    const { crate } = linked();
+    const r = await json(crate, '.', '--follow-symlinks');
+    expect(r.code).toBe(1);
+    expect(found(r)).toEqual(['src/dir_link/deep.rs: deep', 'src/far_link.rs: far', 'src/lib.rs: inside']);
+    expect(notes(r)).toEqual([
+      'note src/a_link.rs: symbolic link loop, not followed',
+      'note src/b_link.rs: symbolic link loop, not followed',
+      'note src/broken.rs: symbolic link is broken, skipped',
+      'note src/parent_loop: symbolic link loop: it leads back to a directory that holds it, not followed',
+      'note src/self_loop: symbolic link loop: it leads back to a directory that holds it, not followed',
+    ]);
+  });
+
+  it('two links to one directory outside: scanned once, under the first link in path order, every time', async () => {
+    const root = tree({ 'crate/lib.rs': ffi('inside'), 'shared/s.rs': ffi('shared') });
+    fs.symlinkSync('../shared', path.join(root, 'crate', 'b'));
+    fs.symlinkSync('../shared', path.join(root, 'crate', 'a'));
+    for (let i = 0; i < 3; i++) expect(found(await json(path.join(root, 'crate'), '.', '--follow-symlinks'))).toEqual(['a/s.rs: shared', 'lib.rs: inside']);
+  });
+
+  it('a workspace member reached through a link out of the workspace is a warning unless --follow-symlinks', async () => {
+    const root = tree({
+      'ws/Cargo.toml': '[workspace]\nmembers = ["crates/*", "../elsewhere"]\n',
+      'ws/crates/a/Cargo.toml': pkg('a'),
+      'ws/crates/a/src/lib.rs': ffi('a'),
+      'far/Cargo.toml': pkg('far'),
+      'far/src/lib.rs': ffi('far'),
+      'elsewhere/Cargo.toml': pkg('elsewhere'),
+      'elsewhere/src/lib.rs': ffi('elsewhere'),
+    });
+    fs.symlinkSync('../../far', path.join(root, 'ws', 'crates', 'far'));
+    const ws = path.join(root, 'ws');
+    const plain = await json(ws, '.');
+    expect(found(plain)).toEqual(['crates/a/src/lib.rs: a']);
+    expect(notes(plain)).toEqual([
+      'warning Cargo.toml: workspace member `../elsewhere` is outside the workspace directory, not scanned',
+      'warning Cargo.toml: workspace member `crates/far` is outside the workspace directory (through a symbolic link; --follow-symlinks follows it), not scanned',
+    ]);
+    const followed = await json(ws, '.', '--follow-symlinks');
+    expect(found(followed)).toEqual(['crates/a/src/lib.rs: a', 'crates/far/src/lib.rs: far']);
+  });
+
+  it('a path named on the command line is followed even when it is a link; naming a file twice that way scans it once', async () => {
+    const root = tree({ 'real/lib.rs': ffi('real') });
+    fs.symlinkSync('real', path.join(root, 'alias'));
+    expect(found(await json(root, 'alias'))).toEqual(['alias/lib.rs: real']);
+    expect(found(await json(root, 'real', 'alias'))).toEqual(['alias/lib.rs: real']);
+    expect(found(await json(root, 'real/lib.rs', 'alias/lib.rs'))).toEqual(['alias/lib.rs: real']);
+  });
+});
+
+describe('workspace members', () => {
+  it('a member glob that matches nothing is a warning, and the other members are scanned', async () => {
+    const dir = tree({ 'Cargo.toml': '[workspace]\nmembers = ["crates/*", "plugins/*"]\n', 'crates/a/Cargo.toml': pkg('a'), 'crates/a/src/lib.rs': ffi('a') });
+    const r = await json(dir, '.');
+    expect(r.code).toBe(1);
+    expect(found(r)).toEqual(['crates/a/src/lib.rs: a']);
+    expect(notes(r)).toEqual(['warning Cargo.toml: workspace member pattern `plugins/*` matches no directory']);
+    const text = await runCli(dir, 'scan', '.');
+    expect(text.stdout).toMatch(/^warning: Cargo\.toml: workspace member pattern `plugins\/\*` matches no directory$/m);
+    const sarif = JSON.parse((await runCli(dir, 'scan', '.', '--format', 'sarif')).stdout) as Sarif.Log;
+    expect(sarif.runs[0]!.invocations![0]!.toolExecutionNotifications).toEqual([
+      { level: 'warning', message: { text: 'Workspace member pattern `plugins/*` matches no directory.' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'Cargo.toml', uriBaseId: '%SRCROOT%' } } }] },
+    ]);
+  });
+});
