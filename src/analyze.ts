@@ -15,6 +15,7 @@ import { abiHeaders } from './c/abi-headers.js';
 import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
 import { ParseTimeout } from './parse.js';
+import { reportRoot } from './report-root.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -101,7 +102,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     cratesScanned: crates.length,
     elapsedMs: performance.now() - started,
     cwd: opts.cwd,
-    repoRoot: await repositoryRoot(path.resolve(opts.cwd, opts.paths[0] ?? '.'), opts.cwd),
+    repoRoot: reportRoot(opts.cwd, opts.paths.length > 0 ? opts.paths : ['.'], [...filesRead, ...notifications.flatMap((n) => (n.file === undefined ? [] : [n.file]))]),
     includeSuppressed: !!opts.includeSuppressed,
     files: filesRead,
     ...(project ? { config: { file: project.file, table: project.table } } : {}),
@@ -290,24 +291,4 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
-}
-
-/** Nearest directory with `.git` at or above `start`; else `cwd`. */
-async function repositoryRoot(start: string, cwd: string): Promise<string> {
-  let dir = start;
-  try {
-    if (!(await fs.stat(dir)).isDirectory()) dir = path.dirname(dir);
-  } catch {
-    return cwd;
-  }
-  for (;;) {
-    try {
-      await fs.stat(path.join(dir, '.git'));
-      return dir;
-    } catch {
-      const parent = path.dirname(dir);
-      if (parent === dir) return cwd;
-      dir = parent;
-    }
-  }
 }

@@ -45,6 +45,7 @@ interface ScanFlags {
   maxFileSize: number;
   maxParseSeconds: number;
   followSymlinks?: boolean;
+  absolutePaths?: boolean;
 }
 
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
@@ -78,6 +79,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--max-file-size <bytes>', 'skip (with a warning) files larger than this many bytes', parseByteCount, DEFAULT_MAX_FILE_SIZE)
     .option('--max-parse-seconds <seconds>', 'skip (with a warning) a file whose parse takes longer than this', parseSeconds, DEFAULT_MAX_PARSE_SECONDS)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the scanned directories (loops are still detected)')
+    .option('--absolute-paths', 'write absolute paths of this machine into the report (SARIF: where %SRCROOT% is)')
     .action(async (paths: string[], flags: ScanFlags) => {
       exitCode = await runScan(paths, flags, io);
     });
@@ -157,7 +159,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     result = applyBaseline(result, baseline, flags.baseline!);
   }
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
-  const report = renderReport(flags.format, result, { color, version: VERSION, category: flags.category });
+  const report = renderReport(flags.format, result, { color, version: VERSION, category: flags.category, absolutePaths: flags.absolutePaths });
   if (output) writeAtomically(output, report);
   else io.stdout.write(report);
   // Compact output is read line by line by editors: keep notes about unreadable files on stderr.

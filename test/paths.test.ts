@@ -239,3 +239,79 @@ describe('workspace members', () => {
     ]);
   });
 });
+
+describe('SARIF paths: relative to the scanned tree, never `..` or an absolute path of the machine', () => {
+  interface Where {
+    uris: string[];
+    base: Record<string, Sarif.ArtifactLocation>;
+    text: string;
+  }
+  async function sarif(cwd: string, ...argv: string[]): Promise<Where> {
+    const r = await runCli(cwd, 'scan', ...argv, '--format', 'sarif');
+    expect(r.code).toBe(1);
+    const run = (JSON.parse(r.stdout) as Sarif.Log).runs[0]!;
+    const uris = run.results!.flatMap((res) => [res.locations![0]!, ...(res.relatedLocations ?? [])].map((l) => {
+      expect(l.physicalLocation!.artifactLocation!.uriBaseId).toBe('%SRCROOT%');
+      return l.physicalLocation!.artifactLocation!.uri!;
+    }));
+    return { uris: [...new Set(uris)].sort(), base: run.originalUriBaseIds!, text: r.stdout };
+  }
+  function expectNoMachinePaths(where: Where, root: string): void {
+    for (const uri of where.uris) {
+      expect(uri.split('/')).not.toContain('..');
+      expect(uri).not.toMatch(/^(?:[a-z][a-z0-9+.-]*:|\/)/i);
+    }
+    expect(where.text).not.toContain(root);
+    expect(where.text).not.toContain('file:');
+    expect(where.base).toEqual({ '%SRCROOT%': { description: { text: expect.any(String) } } });
+  }
+
+  /** Two crates side by side, no repository: `here` is where ffiguard runs. */
+  function siblings(): string {
+    return tree({ 'here/x.txt': '', 'other/Cargo.toml': pkg('other'), 'other/src/lib.rs': ffi('other'), 'third/lib.rs': ffi('third') });
+  }
+
+  it('scan ../other: relative to the scanned directory', async () => {
+    const root = siblings();
+    const where = await sarif(path.join(root, 'here'), '../other');
+    expect(where.uris).toEqual(['src/lib.rs']);
+    expectNoMachinePaths(where, root);
+  });
+
+  it('scan /abs/path from elsewhere: relative to it', async () => {
+    const root = siblings();
+    const where = await sarif(os.homedir(), path.join(root, 'other'));
+    expect(where.uris).toEqual(['src/lib.rs']);
+    expectNoMachinePaths(where, root);
+  });
+
+  it('two trees outside the working directory: relative to the directory holding both', async () => {
+    const root = siblings();
+    const where = await sarif(path.join(root, 'here'), '../other', '../third');
+    expect(where.uris).toEqual(['other/src/lib.rs', 'third/lib.rs']);
+    expectNoMachinePaths(where, root);
+  });
+
+  it('a --header outside the scanned tree widens the root to hold it', async () => {
+    const root = tree({ 'crate/Cargo.toml': pkg('c'), 'crate/src/lib.rs': ffi('f'), 'include/api.h': 'int f(const unsigned char *p);\n' });
+    const where = await sarif(path.join(root, 'crate'), '.', '--header', '../include/api.h');
+    expect(where.uris).toEqual(['crate/src/lib.rs', 'include/api.h']);
+    expectNoMachinePaths(where, root);
+  });
+
+  it('inside a repository: relative to its root, wherever ffiguard runs from', async () => {
+    const root = tree({ 'repo/.git/HEAD': 'ref: refs/heads/main\n', 'repo/crates/kv/Cargo.toml': pkg('kv'), 'repo/crates/kv/src/lib.rs': ffi('kv'), 'elsewhere/x.txt': '' });
+    for (const [cwd, arg] of [[path.join(root, 'elsewhere'), '../repo/crates/kv'], [os.homedir(), path.join(root, 'repo', 'crates', 'kv')], [path.join(root, 'repo', 'crates', 'kv'), '.']] as const) {
+      const where = await sarif(cwd, arg);
+      expect(where.uris).toEqual(['crates/kv/src/lib.rs']);
+      expectNoMachinePaths(where, root);
+    }
+  });
+
+  it('--absolute-paths records where %SRCROOT% is on this machine', async () => {
+    const root = siblings();
+    const where = await sarif(path.join(root, 'here'), '../other', '--absolute-paths');
+    expect(where.uris).toEqual(['src/lib.rs']);
+    expect(where.base).toEqual({ '%SRCROOT%': { uri: `file://${path.join(root, 'other')}/` } });
+  });
+});
