@@ -10,6 +10,8 @@ import { explainText } from './explain.js';
 import { parseRuleOption, type RuleLevel } from './config-file.js';
 import { writeDefaultConfig } from './config-template.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
+import { oneLine } from './report/common.js';
+import { renderNotifications } from './report/compact.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/index.js';
 import { ALL_RULES, findRule } from '../rules/index.js';
 
@@ -120,11 +122,12 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       // --help and --version end here too, with their own exit code 0.
       return e.exitCode === 0 ? 0 : 2;
     }
+    // Messages name files and quote text from the scanned tree: one line, no terminal controls.
     if (e instanceof UsageError) {
-      io.stderr.write(`ffiguard: ${e.message}\n`);
+      io.stderr.write(`ffiguard: ${oneLine(e.message)}\n`);
       return 2;
     }
-    io.stderr.write(`ffiguard: internal error: ${(e as Error).message ?? String(e)}${debug ? '\n' + (e as Error).stack : ' (run with --debug for details)'}\n`);
+    io.stderr.write(`ffiguard: internal error: ${oneLine((e as Error).message ?? String(e))}${debug ? '\n' + (e as Error).stack : ' (run with --debug for details)'}\n`);
     return 2;
   }
 }
@@ -163,7 +166,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
   if (output) writeAtomically(output, report);
   else io.stdout.write(report);
   // Compact output is read line by line by editors: keep notes about unreadable files on stderr.
-  if (flags.format === 'compact') for (const n of result.notifications) io.stderr.write(`ffiguard: ${n.level}: ${n.file ? path.relative(io.cwd, n.file) + ': ' : ''}${n.message}\n`);
+  if (flags.format === 'compact') io.stderr.write(renderNotifications(result));
   if (flags.format === 'compact' && result.baseline) io.stderr.write(`ffiguard: ${baselineSummary(result.baseline)}\n`);
   if (flags.failOn === 'none') return 0;
   const threshold = SEVERITY_RANK[flags.failOn];

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as Sarif from 'sarif';
 import type { JsonReport } from '../src/report/json.js';
 import { runCli } from './run-cli.js';
+import { parseLikeRunner, runnerLines } from './runner-commands.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -237,6 +238,140 @@ describe('workspace members', () => {
     expect(sarif.runs[0]!.invocations![0]!.toolExecutionNotifications).toEqual([
       { level: 'warning', message: { text: 'Workspace member pattern `plugins/*` matches no directory.' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'Cargo.toml', uriBaseId: '%SRCROOT%' } } }] },
     ]);
+  });
+});
+
+/**
+ * Hostile and awkward file names, each holding one FFI function with one finding. `shown` is how the
+ * human formats print it (line breaks become spaces, controls U+FFFD), `annotated` whether a GitHub
+ * annotation can name it (not with controls in the name: it says where in its message instead).
+ */
+const NAMES: { name: string; shown: string; annotated: boolean }[] = [
+  { name: 'a b.rs', shown: 'a b.rs', annotated: true },
+  { name: 'ünïcödé 日本😀.rs', shown: 'ünïcödé 日本😀.rs', annotated: true },
+  { name: 'new\nline.rs', shown: 'new line.rs', annotated: true },
+  { name: 'cr\rx.rs', shown: 'cr x.rs', annotated: true },
+  { name: 'c:d,e.rs', shown: 'c:d,e.rs', annotated: true },
+  { name: '100%0A%25.rs', shown: '100%0A%25.rs', annotated: true },
+  { name: '-rf.rs', shown: '-rf.rs', annotated: true },
+  { name: '#?x.rs', shown: '#?x.rs', annotated: true },
+  { name: '\x1b[31mred\x1b[0m.rs', shown: '\uFFFD[31mred\uFFFD[0m.rs', annotated: false },
+  { name: 'tab\there.rs', shown: 'tab here.rs', annotated: false },
+  { name: '::error file=x.rs::pwned.rs', shown: '::error file=x.rs::pwned.rs', annotated: true },
+  { name: ' ::warning::lead.rs', shown: ' ::warning::lead.rs', annotated: true },
+];
+/** A binary file with a hostile name: skipped, and named in a notification. */
+const BINARY = '\x1b]0;title\x07::error::bin\r\n.rs';
+const BINARY_SHOWN = '\uFFFD]0;title\uFFFD::error::bin  .rs';
+// Control characters other than the line feed that ends each line.
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+
+describe('file names with spaces, Unicode, line breaks, `:`, `%`, a leading `-`, escapes and workflow commands', () => {
+  function hostile(): string {
+    const dir = tree();
+    NAMES.forEach(({ name }, i) => fs.writeFileSync(path.join(dir, name), ffi(`f${i}`)));
+    fs.writeFileSync(path.join(dir, BINARY), Buffer.from([0xff, 0xfe, 0x00, 0x01]));
+    return dir;
+  }
+  const fn = (message: string) => Number(/of `f(\d+)`/.exec(message)![1]);
+
+  it('json names every file exactly', async () => {
+    const dir = hostile();
+    const r = await json(dir, '.');
+    expect(r.code).toBe(1);
+    expect(r.findings).toHaveLength(NAMES.length);
+    for (const f of r.findings) expect(f.path).toBe(NAMES[fn(f.message)]!.name);
+    expect(r.notifications).toEqual([{ level: 'warning', path: BINARY, message: 'skipped: not valid UTF-8 (a binary file, or another encoding)' }]);
+  });
+
+  it('sarif names every file by a percent-encoded URI relative to %SRCROOT% that decodes to its name', async () => {
+    const dir = hostile();
+    const r = await runCli(dir, 'scan', '.', '--format', 'sarif');
+    const run = (JSON.parse(r.stdout) as Sarif.Log).runs[0]!;
+    expect(run.results).toHaveLength(NAMES.length);
+    const uris = new Map<string, string>();
+    for (const result of run.results!) {
+      const location = result.locations![0]!.physicalLocation!.artifactLocation!;
+      expect(location.uriBaseId).toBe('%SRCROOT%');
+      // RFC 3986: a relative reference of unreserved characters, sub-delims, '@', '/' and percent-encodings
+      // (no ':', which would make the first segment read as a scheme).
+      expect(location.uri).toMatch(/^(?:[A-Za-z0-9\-._~!$&'()*+,;=@/]|%[0-9A-F]{2})+$/);
+      const { name } = NAMES[fn(result.message.text!)]!;
+      expect(decodeURIComponent(location.uri!)).toBe(name);
+      uris.set(name, location.uri!);
+    }
+    expect(uris.get('a b.rs')).toBe('a%20b.rs');
+    expect(uris.get('100%0A%25.rs')).toBe('100%250A%2525.rs');
+    expect(uris.get('new\nline.rs')).toBe('new%0Aline.rs');
+    expect(uris.get('c:d,e.rs')).toBe('c%3Ad%2Ce.rs');
+    expect(uris.get('#?x.rs')).toBe('%23%3Fx.rs');
+    const notification = run.invocations![0]!.toolExecutionNotifications![0]!;
+    expect(decodeURIComponent(notification.locations![0]!.physicalLocation!.artifactLocation!.uri!)).toBe(BINARY);
+  });
+
+  it('text prints each name on one line with controls replaced', async () => {
+    const dir = hostile();
+    const r = await runCli(dir, 'scan', '.');
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(CONTROL);
+    NAMES.forEach(({ shown }, i) => {
+      const at = r.stdout.indexOf(`parameter \`p\` of \`f${i}\``);
+      expect(r.stdout.slice(at).split('\n')[1]).toBe(` --> ${shown}:3:14`);
+    });
+    expect(r.stdout).toContain(`\nwarning: ${BINARY_SHOWN}: skipped: not valid UTF-8`);
+  });
+
+  it('compact keeps one finding per line that the problem matcher reads back, and no line starts a workflow command', async () => {
+    const dir = hostile();
+    const r = await runCli(dir, 'scan', '.', '--format', 'compact');
+    const readme = fs.readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const regexp = new RegExp(JSON.parse(`"${/"regexp": "(.*)",\n/.exec(readme)![1]}"`) as string);
+    const lines = r.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(NAMES.length);
+    for (const line of lines) {
+      expect(line).not.toMatch(CONTROL);
+      expect(parseLikeRunner(line)).toBeNull();
+      const m = regexp.exec(line)!;
+      const { shown } = NAMES[fn(m[5]!)]!;
+      // A name that would start a workflow command (or that starts with a blank) is written ./name.
+      expect(m[1]).toBe(/^[\s:]/.test(shown) ? `.${path.sep}${shown}` : shown);
+      expect([m[2], m[3], m[4], m[6]]).toEqual(['3', '14', 'error', 'ffi-null-deref']);
+    }
+    expect(r.stderr).toBe(`ffiguard: warning: ${BINARY_SHOWN}: skipped: not valid UTF-8 (a binary file, or another encoding)\n`);
+    for (const line of runnerLines(r.stderr)) expect(parseLikeRunner(line)).toBeNull();
+  });
+
+  it('github annotates each file under its exact name, or says where in the message when the name holds controls', async () => {
+    const dir = hostile();
+    const r = await runCli(dir, 'scan', '.', '--format', 'github');
+    const commands = runnerLines(r.stdout).map(parseLikeRunner);
+    // One command per finding, one for the skipped file, then the summary (plain text).
+    expect(commands).toHaveLength(NAMES.length + 2);
+    expect(commands.at(-1)).toBeNull();
+    for (const c of commands.slice(0, NAMES.length)) {
+      expect(c!.name).toBe('error');
+      const { name, shown, annotated } = NAMES[fn(c!.data)]!;
+      if (annotated) {
+        expect(c!.props).toEqual({ file: name, line: '3', endLine: '3', col: '14', endColumn: '16', title: 'ffiguard (ffi-null-deref)' });
+        expect(c!.data).toMatch(/^parameter `p` of `f\d+` is dereferenced/);
+      } else {
+        expect(c!.props).toEqual({ title: 'ffiguard (ffi-null-deref)' });
+        expect(c!.data.startsWith(`${shown}:3:14: parameter`)).toBe(true);
+      }
+      expect(c!.data).not.toMatch(CONTROL);
+    }
+    expect(commands[NAMES.length]).toEqual({ name: 'warning', props: { title: 'ffiguard' }, data: `${BINARY_SHOWN}: skipped: not valid UTF-8 (a binary file, or another encoding)` });
+  });
+
+  it('a path argument starting with `-` is scanned after `--`, and is an unknown option without it', async () => {
+    const dir = tree({ '-rf.rs': ffi('dash') });
+    const r = await json(dir, '--', '-rf.rs');
+    expect(found(r)).toEqual(['-rf.rs: dash']);
+    const bare = await runCli(dir, 'scan', '-rf.rs');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/unknown option '-rf\.rs'/);
+    expect(fs.existsSync(path.join(dir, '-rf.rs'))).toBe(true);
   });
 });
 
