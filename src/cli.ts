@@ -188,13 +188,17 @@ function parseSeconds(value: string): number {
   return n;
 }
 
+/** Checked before the scan, so that a long scan never ends in a report that cannot be written. */
 function checkWritable(file: string, flag = '--output'): void {
   const dir = path.dirname(file);
+  let isDir = false;
   try {
+    isDir = fs.statSync(dir).isDirectory();
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
     throw new UsageError(`cannot write ${flag} ${file}: directory ${dir} does not exist or is not writable`);
   }
+  if (!isDir) throw new UsageError(`cannot write ${flag} ${file}: ${dir} is not a directory`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write ${flag} ${file}: it is a directory`);
 }
 
