@@ -415,7 +415,7 @@ describe('SARIF paths: relative to the scanned tree, never `..` or an absolute p
 
   it('scan /abs/path from elsewhere: relative to it', async () => {
     const root = siblings();
-    const where = await sarif(os.homedir(), path.join(root, 'other'));
+    const where = await sarif(tree({ 'x.txt': '' }), path.join(root, 'other'));
     expect(where.uris).toEqual(['src/lib.rs']);
     expectNoMachinePaths(where, root);
   });
@@ -436,7 +436,7 @@ describe('SARIF paths: relative to the scanned tree, never `..` or an absolute p
 
   it('inside a repository: relative to its root, wherever ffiguard runs from', async () => {
     const root = tree({ 'repo/.git/HEAD': 'ref: refs/heads/main\n', 'repo/crates/kv/Cargo.toml': pkg('kv'), 'repo/crates/kv/src/lib.rs': ffi('kv'), 'elsewhere/x.txt': '' });
-    for (const [cwd, arg] of [[path.join(root, 'elsewhere'), '../repo/crates/kv'], [os.homedir(), path.join(root, 'repo', 'crates', 'kv')], [path.join(root, 'repo', 'crates', 'kv'), '.']] as const) {
+    for (const [cwd, arg] of [[path.join(root, 'elsewhere'), '../repo/crates/kv'], [tree({ 'x.txt': '' }), path.join(root, 'repo', 'crates', 'kv')], [path.join(root, 'repo', 'crates', 'kv'), '.']] as const) {
       const where = await sarif(cwd, arg);
       expect(where.uris).toEqual(['crates/kv/src/lib.rs']);
       expectNoMachinePaths(where, root);
