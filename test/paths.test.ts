@@ -375,6 +375,41 @@ describe('file names with spaces, Unicode, line breaks, `:`, `%`, a leading `-`,
   });
 });
 
+describe('text from the scanned code that reports quote: comments with escapes, line breaks and workflow commands', () => {
+  const REASON = '\x1b[31mred\x1b]0;title\x07\r::error::pwned %0A \u202eevil\u2028next';
+  const SOURCE = `#[no_mangle]\npub extern "C" fn f(p: *const u8) -> u8 { unsafe { *p } } // ffiguard-ignore: ffi-null-deref -- ${REASON}\n// ffiguard-ignore: \x1b[2Jbad-\x1b, ::warning::x -- y\nfn g() {}\n`;
+
+  it('stays on its line with controls replaced in text, compact and github; exact in json and sarif', async () => {
+    const dir = tree({ 'lib.rs': SOURCE });
+    const text = await runCli(dir, 'scan', '.', '--include-suppressed');
+    expect(text.stdout).not.toMatch(CONTROL);
+    expect(text.stdout).toMatch(/^ {2}= note: suppressed by comment: \uFFFD\[31mred\uFFFD\]0;title\uFFFD ::error::pwned %0A \uFFFDevil next$/m);
+    expect(text.stdout).toMatch(/^warning: lib\.rs: line 3: malformed rule id `\uFFFD\[2Jbad-\uFFFD` in ffiguard-ignore comment/m);
+
+    const compact = await runCli(dir, 'scan', '.', '--include-suppressed', '--format', 'compact');
+    const lines = compact.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^lib\.rs:2:52: error: .*\(suppressed: \uFFFD\[31mred.* next\) \[ffi-null-deref\]$/);
+    for (const out of [compact.stdout, compact.stderr]) {
+      expect(out).not.toMatch(CONTROL);
+      for (const line of runnerLines(out)) expect(parseLikeRunner(line)).toBeNull();
+    }
+    expect(compact.stderr).toMatch(/^ffiguard: warning: lib\.rs: line 3: malformed rule id `\uFFFD\[2Jbad-\uFFFD`[^\n]*\n$/);
+
+    const github = await runCli(dir, 'scan', '.', '--include-suppressed', '--format', 'github');
+    const commands = runnerLines(github.stdout).map(parseLikeRunner);
+    // The suppressed finding is no annotation; the malformed comment is one warning; then the summary.
+    expect(commands.map((c) => c?.name ?? null)).toEqual(['warning', null]);
+    expect(commands[0]!.data).not.toMatch(CONTROL);
+
+    const json = JSON.parse((await runCli(dir, 'scan', '.', '--include-suppressed', '--format', 'json')).stdout) as JsonReport;
+    expect(json.findings[0]!.suppressed).toEqual({ kind: 'comment', justification: REASON });
+    const sarif = JSON.parse((await runCli(dir, 'scan', '.', '--include-suppressed', '--format', 'sarif')).stdout) as Sarif.Log;
+    expect(sarif.runs[0]!.results![0]!.suppressions).toEqual([{ kind: 'inSource', justification: REASON }]);
+  });
+});
+
 describe('SARIF paths: relative to the scanned tree, never `..` or an absolute path of the machine', () => {
   interface Where {
     uris: string[];
