@@ -38,6 +38,8 @@ class Discovery {
   private readonly found: Found[] = [];
   private readonly ignores = new GitIgnores();
   private readonly settingsCache = new Map<string, CrateSettings>();
+  /** Real paths of the files walks found; others (files named on the command line) are resolved when needed. */
+  private readonly realPaths = new Map<string, string>();
 
   constructor(private readonly followSymlinks: boolean) {}
 
@@ -75,13 +77,15 @@ class Discovery {
   }
 
   private async addCrate(dir: string): Promise<void> {
-    const { files } = await walk(dir, { intoPackages: false, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
+    const { files, real } = await walk(dir, { intoPackages: false, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
+    real.forEach((r, f) => this.realPaths.set(f, r));
     this.found.push({ unit: { root: dir, files, settings: this.settingsOf(join(dir, 'Cargo.toml')) }, loose: false });
   }
 
   /** A directory that is not a package: every package below it is a crate, the other files one loose unit. */
   private async addDirectory(dir: string): Promise<void> {
     const tree = await walk(dir, { intoPackages: true, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
+    tree.real.forEach((r, f) => this.realPaths.set(f, r));
     const packages = new Map<string, CrateUnit>();
     for (const pkgDir of tree.manifestDirs) {
       const manifestPath = join(pkgDir, 'Cargo.toml');
@@ -140,7 +144,7 @@ class Discovery {
     const units: CrateUnit[] = [];
     for (const { unit, loose } of ordered) {
       unit.files = [...new Set(unit.files)].sort(compare).filter((f) => {
-        const real = realFile(f);
+        const real = this.realPaths.get(f) ?? realFile(f);
         return !claimed.has(real) && !!claimed.add(real);
       });
       if (!loose || unit.files.length > 0) units.push(unit);
@@ -196,6 +200,8 @@ export function isHeader(name: string): boolean {
 interface Tree {
   /** The `.rs` and header files, sorted. */
   files: string[];
+  /** The real path of each file (known from the walk, so that none costs a realpath call). */
+  real: Map<string, string>;
   /** Directories strictly below the root that hold a Cargo.toml, sorted. */
   manifestDirs: string[];
 }
@@ -216,7 +222,7 @@ interface Tree {
  * a file or directory already reached is not scanned again, and a link to a directory holding it is a loop.
  */
 async function walk(root: string, opts: { intoPackages: boolean; followSymlinks: boolean }, ignores: GitIgnores, notifications: Notification[]): Promise<Tree> {
-  const tree: Tree = { files: [], manifestDirs: [] };
+  const tree: Tree = { files: [], real: new Map(), manifestDirs: [] };
   const top = findUp(root, '.git') ?? root;
   const note = (file: string, message: string) => notifications.push({ level: 'note', file, message });
   let realRoot: string;
@@ -254,6 +260,7 @@ async function walk(root: string, opts: { intoPackages: boolean; followSymlinks:
         if (!cargoTarget && entry.name !== 'node_modules' && !ignores.ignored(path, true, top)) subdirs.push(visit(path, join(realDir, entry.name)));
       } else if (entry.isFile() && isSourceFile(entry.name) && !ignores.ignored(path, false, top)) {
         tree.files.push(path);
+        tree.real.set(path, join(realDir, entry.name));
         seenFiles.add(join(realDir, entry.name));
       } else if (entry.isSymbolicLink() && entry.name !== 'node_modules') {
         links.push({ path, realParent: realDir });
@@ -279,6 +286,7 @@ async function walk(root: string, opts: { intoPackages: boolean; followSymlinks:
       if (!seenFiles.has(target.real)) {
         seenFiles.add(target.real);
         tree.files.push(path);
+        tree.real.set(path, target.real);
       }
     } else if (isWithin(realParent, target.real)) {
       note(path, 'symbolic link loop: it leads back to a directory that holds it, not followed');

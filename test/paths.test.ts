@@ -205,6 +205,8 @@ describe('symbolic links', () => {
       'elsewhere/src/lib.rs': ffi('elsewhere'),
     });
     fs.symlinkSync('../../far', path.join(root, 'ws', 'crates', 'far'));
+    // A link to a member inside the workspace matches the glob too: the member's files are scanned once.
+    fs.symlinkSync('a', path.join(root, 'ws', 'crates', 'b'));
     const ws = path.join(root, 'ws');
     const plain = await json(ws, '.');
     expect(found(plain)).toEqual(['crates/a/src/lib.rs: a']);
