@@ -265,7 +265,8 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
   const rootDir = dirname(root.path);
   const notifications: Notification[] = [];
   const warn = (message: string) => notifications.push({ level: 'warning', file: root.path, message });
-  const inside = (dir: string) => isWithin(dir, rootDir) && (opts.followSymlinks || isWithin(realpathSync(dir), realpathSync(rootDir)));
+  const realRoot = realpathSync(rootDir);
+  const inside = (dir: string) => isWithin(dir, rootDir) && (opts.followSymlinks || isWithin(realpathSync(dir), realRoot));
   const members = new Set<string>(root.package ? [rootDir] : []);
   for (const member of root.workspace?.members ?? []) {
     const dirs = expandDirs(rootDir, member);
