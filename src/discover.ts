@@ -215,9 +215,9 @@ interface Tree {
  * (as for `cargo package`): it is listed in `manifestDirs`, and walked only when `intoPackages` is set.
  *
  * Symbolic links can lead out of the tree (to files of the machine a pull request should not make us
- * read) or loop. Without `followSymlinks` none is followed: a link to something inside the root is
- * skipped silently (the target is scanned at its own path), one leading out of it, a broken one and a
- * loop are named in a note. With `followSymlinks` the real tree is walked first, then the links in
+ * read) or loop. Without `followSymlinks` none is followed: a link to something the walk reads at its
+ * own path is skipped silently; one leading out of the root or to something the walk leaves out
+ * (hidden, ignored), a broken one and a loop are named in a note. With `followSymlinks` the real tree is walked first, then the links in
  * path order, one at a time, so that which path names a file reached twice does not depend on timing:
  * a file or directory already reached is not scanned again, and a link to a directory holding it is a loop.
  */
@@ -280,8 +280,10 @@ async function walk(root: string, opts: { intoPackages: boolean; followSymlinks:
       continue;
     }
     if (!target.isDirectory && !(target.isFile && isSourceFile(path))) continue;
+    const kind = target.isDirectory ? 'directory' : 'file';
     if (!opts.followSymlinks) {
-      if (!isWithin(target.real, realRoot)) note(path, `symbolic link to a ${target.isDirectory ? 'directory' : 'file'} outside the scanned directory, not followed (--follow-symlinks follows it)`);
+      if (!isWithin(target.real, realRoot)) note(path, `symbolic link to a ${kind} outside the scanned directory, not followed (--follow-symlinks follows it)`);
+      else if (!(target.isDirectory ? seenDirs : seenFiles).has(target.real)) note(path, `symbolic link to a ${kind} the scan leaves out (hidden, ignored, target/ or another package), not followed (--follow-symlinks follows it)`);
     } else if (target.isFile) {
       if (!seenFiles.has(target.real)) {
         seenFiles.add(target.real);

@@ -156,6 +156,10 @@ describe('symbolic links', () => {
     fs.symlinkSync('nowhere.rs', path.join(src, 'broken.rs'));
     // A link to a file inside the crate: scanned once, at its own path.
     fs.symlinkSync('lib.rs', path.join(src, 'again.rs'));
+    // A link to a file inside the crate that the scan leaves out (a hidden directory).
+    fs.mkdirSync(path.join(root, 'crate', '.hidden'));
+    fs.writeFileSync(path.join(root, 'crate', '.hidden', 'h.rs'), ffi('hidden'));
+    fs.symlinkSync('../.hidden/h.rs', path.join(src, 'hidden_link.rs'));
     return { root, crate: path.join(root, 'crate') };
   }
 
@@ -170,6 +174,7 @@ describe('symbolic links', () => {
       'note src/broken.rs: symbolic link is broken, skipped',
       'note src/dir_link: symbolic link to a directory outside the scanned directory, not followed (--follow-symlinks follows it)',
       'note src/far_link.rs: symbolic link to a file outside the scanned directory, not followed (--follow-symlinks follows it)',
+      'note src/hidden_link.rs: symbolic link to a file the scan leaves out (hidden, ignored, target/ or another package), not followed (--follow-symlinks follows it)',
     ]);
   });
 
@@ -177,7 +182,7 @@ describe('symbolic links', () => {
     const { crate } = linked();
     const r = await json(crate, '.', '--follow-symlinks');
     expect(r.code).toBe(1);
-    expect(found(r)).toEqual(['src/dir_link/deep.rs: deep', 'src/far_link.rs: far', 'src/lib.rs: inside']);
+    expect(found(r)).toEqual(['src/dir_link/deep.rs: deep', 'src/far_link.rs: far', 'src/hidden_link.rs: hidden', 'src/lib.rs: inside']);
     expect(notes(r)).toEqual([
       'note src/a_link.rs: symbolic link loop, not followed',
       'note src/b_link.rs: symbolic link loop, not followed',
