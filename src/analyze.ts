@@ -21,6 +21,7 @@ import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
 import { ParseTimeout } from './parse.js';
 import { prefilter } from './prefilter.js';
+import { reportRoot } from './report-root.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -57,6 +58,8 @@ export interface ScanOptions {
   prefilter?: boolean;
   /** Told how many files the scan will read, once they are known. */
   onFiles?: (count: number) => void;
+  /** Follow symbolic links out of the scanned directories (`--follow-symlinks`); see discover.ts. */
+  followSymlinks?: boolean;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -72,7 +75,7 @@ const YIELD_EVERY = 20;
 
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
-  const { crates, notifications } = await discover(opts.paths, opts.cwd);
+  const { crates, notifications } = await discover(opts.paths, opts.cwd, { followSymlinks: opts.followSymlinks });
   const project = loadProjectConfig(opts);
   const levels = new Map([...(project?.rules ?? []), ...Object.entries(opts.ruleLevels ?? {})]);
   const rules = (opts.rules ?? ALL_RULES).filter((r) => levels.get(r.id) !== 'off');
@@ -117,7 +120,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     cratesCached: results.filter((r) => r.cached).length,
     elapsedMs: performance.now() - started,
     cwd: opts.cwd,
-    repoRoot: await repositoryRoot(path.resolve(opts.cwd, opts.paths[0] ?? '.'), opts.cwd),
+    repoRoot: reportRoot(opts.cwd, opts.paths.length > 0 ? opts.paths : ['.'], [...results.flatMap((r) => r.filesRead), ...notifications.flatMap((n) => (n.file === undefined ? [] : [n.file]))]),
     includeSuppressed: !!opts.includeSuppressed,
     files: results.flatMap((r) => r.filesRead),
     ...(project ? { config: { file: project.file, table: project.table } } : {}),
@@ -336,24 +339,4 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
-}
-
-/** Nearest directory with `.git` at or above `start`; else `cwd`. */
-async function repositoryRoot(start: string, cwd: string): Promise<string> {
-  let dir = start;
-  try {
-    if (!(await fs.stat(dir)).isDirectory()) dir = path.dirname(dir);
-  } catch {
-    return cwd;
-  }
-  for (;;) {
-    try {
-      await fs.stat(path.join(dir, '.git'));
-      return dir;
-    } catch {
-      const parent = path.dirname(dir);
-      if (parent === dir) return cwd;
-      dir = parent;
-    }
-  }
 }

@@ -14,7 +14,6 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import os from 'node:os';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Notification } from './findings.js';
@@ -118,15 +117,19 @@ function computeToolHash(): string {
   for (const dir of [here, path.join(here, '..', 'rules')]) {
     for (const file of listFiles(dir)) hash.update(file.slice(here.length)).update(fs.readFileSync(file));
   }
-  const require = createRequire(import.meta.url);
-  for (const pkg of ['tree-sitter', 'tree-sitter-rust', 'tree-sitter-c']) {
+  for (const pkg of ['tree-sitter', 'tree-sitter-rust', 'tree-sitter-c']) hash.update(`${pkg}@${packageVersion(here, pkg)}`);
+  return hash.digest('hex');
+}
+
+/** The version of an installed package, read from the nearest `node_modules` above `from` (read, never loaded). */
+function packageVersion(from: string, pkg: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
     try {
-      hash.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}`);
+      return (JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
     } catch {
-      hash.update(`${pkg}@?`);
+      if (path.dirname(dir) === dir) return '?';
     }
   }
-  return hash.digest('hex');
 }
 
 function listFiles(dir: string): string[] {

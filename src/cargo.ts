@@ -2,7 +2,7 @@
  * Reads Cargo.toml the way Cargo does, for the few settings that change what a finding means
  * (MSRV, panic strategy, overflow checks) and for the shape of a workspace.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { parse, TomlError } from 'smol-toml';
@@ -10,7 +10,11 @@ import type { CrateSettings } from './crate-unit.js';
 import type { Notification } from './findings.js';
 import { UsageError } from './errors.js';
 
-/** The parts of a Cargo.toml that ffiguard uses. A field of the wrong type is treated as absent. */
+/**
+ * The parts of a Cargo.toml that ffiguard uses. A key ffiguard reads with a value of the wrong type
+ * (`rust-version = 5`, `members = "x"`) is an error naming the file, line and key: Cargo rejects such
+ * a manifest too, and reading it as absent would silently change what is scanned.
+ */
 export interface Manifest {
   /** Absolute path of the file. */
   path: string;
@@ -56,16 +60,20 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 
 export function readManifest(path: string): Manifest {
   let doc: Table;
+  let text: string;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    if (error instanceof TomlError) {
-      // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
-      const reason = error.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
-      throw new UsageError(`${path}:${error.line}: invalid TOML: ${reason}`);
-    }
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${path}: ${code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error))}`);
   }
+  try {
+    doc = parse(text);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    throw new UsageError(`${path}:${tomlErrorText(error)}`);
+  }
+  checkTypes(doc, text, path);
   const pkg = table(doc.package);
   const workspace = table(doc.workspace);
   const release = table(table(doc.profile)?.release);
@@ -87,6 +95,89 @@ export function readManifest(path: string): Manifest {
     clippyLints: table(doc.lints)?.workspace === true ? 'workspace' : lintTable(table(table(doc.lints)?.clippy)),
     workspaceClippyLints: lintTable(table(table(workspace?.lints)?.clippy)),
   };
+}
+
+/** `line:column: invalid TOML: reason` of a TOML syntax error, for a one-line message after the file name. */
+export function tomlErrorText(error: TomlError): string {
+  // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
+  const reason = error.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
+  return `${error.line}:${error.column}: invalid TOML: ${reason}`;
+}
+
+/** Checks the type of every key ffiguard reads, as Cargo would (see `Manifest`). */
+function checkTypes(doc: Table, text: string, path: string): void {
+  const fail = (key: string, expected: string, value: unknown): never => {
+    const line = keyLine(text, key);
+    throw new UsageError(`${path}${line ? `:${line}` : ''}: \`${key}\` must be ${expected}, not ${typeName(value)}`);
+  };
+  const isTable = (key: string, value: unknown): value is Table | undefined => value === undefined || !!table(value) || fail(key, 'a table', value);
+  const isString = (key: string, value: unknown, example: string): void => void (value === undefined || typeof value === 'string' || fail(key, `a string such as ${example}`, value));
+  const isStrings = (key: string, value: unknown, example: string): void =>
+    void (value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string')) || fail(key, `an array of strings such as ${example}`, value));
+
+  const { package: pkg, lib, workspace, profile, lints } = doc;
+  if (isTable('package', pkg) && pkg) {
+    isString('package.name', pkg.name, '"mylib"');
+    isString('package.workspace', pkg.workspace, '"../.."');
+    const rv = pkg['rust-version'];
+    if (rv !== undefined && typeof rv !== 'string' && table(rv)?.workspace !== true) fail('package.rust-version', 'a string such as "1.70" (or { workspace = true })', rv);
+  }
+  if (isTable('lib', lib) && lib) isString('lib.path', lib.path, '"src/lib.rs"');
+  if (isTable('workspace', workspace) && workspace) {
+    isStrings('workspace.members', workspace.members, '["crates/*"]');
+    isStrings('workspace.exclude', workspace.exclude, '["crates/old"]');
+    if (isTable('workspace.package', workspace.package) && workspace.package) isString('workspace.package.rust-version', workspace.package['rust-version'], '"1.70"');
+    if (isTable('workspace.lints', workspace.lints) && workspace.lints) isTable('workspace.lints.clippy', workspace.lints.clippy);
+  }
+  if (isTable('profile', profile) && profile && isTable('profile.release', profile.release) && profile.release) {
+    isString('profile.release.panic', profile.release.panic, '"abort"');
+    const checks = profile.release['overflow-checks'];
+    if (checks !== undefined && typeof checks !== 'boolean') fail('profile.release.overflow-checks', 'a boolean (true or false)', checks);
+  }
+  if (isTable('lints', lints) && lints) isTable('lints.clippy', lints.clippy);
+  const targets = isTable('target', doc.target) && doc.target ? Object.entries(doc.target as Table) : [];
+  const scopes: [string, unknown][] = [['', doc], ...targets.map(([cfg, t]): [string, unknown] => [`target.${cfg}.`, t])];
+  for (const [prefix, scope] of scopes) {
+    if (!isTable(prefix.slice(0, -1), scope) || !scope) continue;
+    for (const name of DEPENDENCY_TABLES) {
+      const deps = scope[name];
+      if (!isTable(`${prefix}${name}`, deps) || !deps) continue;
+      for (const [dep, spec] of Object.entries(deps)) {
+        if (typeof spec !== 'string' && !table(spec)) fail(`${prefix}${name}.${dep}`, 'a version string or a table', spec);
+        if (table(spec)) isString(`${prefix}${name}.${dep}.path`, table(spec)!.path, '"../mylib-sys"');
+      }
+    }
+  }
+}
+
+/**
+ * The line where a dotted key (or the nearest table or key above it: the key may sit in an inline
+ * table) is written, or undefined. TOML can spell a key many ways; this reads the usual ones
+ * (`[a.b]` then `c = ..`, or `b.c = ..`, with or without quotes), which is enough to point at it.
+ */
+function keyLine(text: string, dotted: string): number | undefined {
+  const norm = (k: string) => k.replace(/["']/g, '').split('.').map((p) => p.trim()).join('.');
+  let header = '';
+  let best: { line: number; length: number } | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const head = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$/.exec(raw);
+    const key = head ? undefined : /^\s*([A-Za-z0-9_\-."' ]+?)\s*=/.exec(raw);
+    let full: string | undefined;
+    if (head) full = header = norm(head[1]!);
+    else if (key) full = `${header ? `${header}.` : ''}${norm(key[1]!)}`;
+    if (full && (dotted === full || dotted.startsWith(`${full}.`)) && (!best || full.length > best.length)) best = { line: i + 1, length: full.length };
+  });
+  return best?.line;
+}
+
+/** What a TOML value is, in words, for messages. */
+export function typeName(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return 'a date';
+  if (table(v)) return 'a table';
+  if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(Number(v)) ? 'an integer' : 'a float';
+  if (typeof v === 'boolean') return 'a boolean';
+  return 'a string';
 }
 
 /** `all = { level = "allow", priority = -1 }`, `missing_safety_doc = "warn"`. */
@@ -167,12 +258,15 @@ export function findWorkspaceRoot(manifestPath: string): string | undefined {
  * The package directories of the workspace rooted at `root`, sorted: the root package, `members`
  * (globs expanded) not under an `exclude` path, and path dependencies inside the workspace. A member
  * that cannot be found is reported as a warning: Cargo would refuse it, but the rest is still worth
- * scanning.
+ * scanning. So is a member outside the workspace directory (by its path, or through a symbolic link
+ * unless `followSymlinks`): a manifest from a pull request must not point ffiguard at the rest of the machine.
  */
-export function workspaceMembers(root: Manifest): { dirs: string[]; notifications: Notification[] } {
+export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolean } = {}): { dirs: string[]; notifications: Notification[] } {
   const rootDir = dirname(root.path);
   const notifications: Notification[] = [];
   const warn = (message: string) => notifications.push({ level: 'warning', file: root.path, message });
+  const realRoot = realpathSync(rootDir);
+  const inside = (dir: string) => isWithin(dir, rootDir) && (opts.followSymlinks || isWithin(realpathSync(dir), realRoot));
   const members = new Set<string>(root.package ? [rootDir] : []);
   for (const member of root.workspace?.members ?? []) {
     const dirs = expandDirs(rootDir, member);
@@ -180,6 +274,7 @@ export function workspaceMembers(root: Manifest): { dirs: string[]; notification
     for (const dir of dirs) {
       const shown = relative(rootDir, dir) || '.';
       if (!existsSync(dir)) warn(`workspace member \`${shown}\` does not exist`);
+      else if (!inside(dir)) warn(`workspace member \`${shown}\` is outside the workspace directory${isWithin(dir, rootDir) ? ' (through a symbolic link; --follow-symlinks follows it)' : ''}, not scanned`);
       else if (!existsSync(join(dir, 'Cargo.toml'))) warn(`workspace member \`${shown}\` has no Cargo.toml`);
       else if (!isExcluded(root, dir)) members.add(dir);
     }
@@ -188,7 +283,7 @@ export function workspaceMembers(root: Manifest): { dirs: string[]; notification
   for (const dir of members) {
     for (const dep of readManifest(join(dir, 'Cargo.toml')).pathDependencies) {
       const depDir = resolve(dir, dep);
-      if (isWithin(depDir, rootDir) && existsSync(join(depDir, 'Cargo.toml')) && !isExcluded(root, depDir)) members.add(depDir);
+      if (existsSync(join(depDir, 'Cargo.toml')) && inside(depDir) && !isExcluded(root, depDir)) members.add(depDir);
     }
   }
   return { dirs: [...members].sort(), notifications };
@@ -208,7 +303,21 @@ function isExcluded(root: Manifest, crateDir: string): boolean {
 /** Absolute directories a member/exclude entry names: a glob is expanded, a plain path kept even if missing. */
 function expandDirs(rootDir: string, pattern: string): string[] {
   if (!fg.isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
-  return fg.sync(pattern, { cwd: rootDir, onlyDirectories: true, absolute: true }).map((p) => resolve(p)).sort();
+  // Links are matched but not walked through (`**` through a link loop never ends); one that the
+  // pattern matches and that leads to a directory is kept, for workspaceMembers to judge.
+  return fg
+    .sync(pattern, { cwd: rootDir, onlyFiles: false, absolute: true, followSymbolicLinks: false })
+    .map((p) => resolve(p))
+    .filter(isDirectory)
+    .sort();
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isWithin(path: string, dir: string): boolean {

@@ -11,6 +11,8 @@ import { progressBar } from './progress.js';
 import { parseRuleOption, type RuleLevel } from './config-file.js';
 import { writeDefaultConfig } from './config-template.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
+import { oneLine } from './report/common.js';
+import { renderNotifications } from './report/compact.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/index.js';
 import { ALL_RULES, findRule } from '../rules/index.js';
 
@@ -48,6 +50,8 @@ interface ScanFlags {
   jobs?: number;
   cache: boolean;
   cacheDir?: string;
+  followSymlinks?: boolean;
+  absolutePaths?: boolean;
 }
 
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
@@ -83,6 +87,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('-j, --jobs <n>', 'crates analysed in parallel (worker threads; 1: no workers) [default: the number of cores]', parseJobs)
     .option('--no-cache', 'do not read or write the incremental cache (also: environment variable FFIGUARD_NO_CACHE=1)')
     .option('--cache-dir <dir>', 'keep the incremental cache here (default: target/ffiguard/ of each Cargo workspace)')
+    .option('--follow-symlinks', 'follow symbolic links that lead out of the scanned directories (loops are still detected)')
+    .option('--absolute-paths', 'write absolute paths of this machine into the report (SARIF: where %SRCROOT% is)')
     .action(async (paths: string[], flags: ScanFlags) => {
       exitCode = await runScan(paths, flags, io);
     });
@@ -123,11 +129,12 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       // --help and --version end here too, with their own exit code 0.
       return e.exitCode === 0 ? 0 : 2;
     }
+    // Messages name files and quote text from the scanned tree: one line, no terminal controls.
     if (e instanceof UsageError) {
-      io.stderr.write(`ffiguard: ${e.message}\n`);
+      io.stderr.write(`ffiguard: ${oneLine(e.message)}\n`);
       return 2;
     }
-    io.stderr.write(`ffiguard: internal error: ${(e as Error).message ?? String(e)}${debug ? '\n' + (e as Error).stack : ' (run with --debug for details)'}\n`);
+    io.stderr.write(`ffiguard: internal error: ${oneLine((e as Error).message ?? String(e))}${debug ? '\n' + (e as Error).stack : ' (run with --debug for details)'}\n`);
     return 2;
   }
 }
@@ -139,11 +146,9 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
   const baseline = flags.baseline ? readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
   const baselineOut = flags.writeBaseline ? path.resolve(io.cwd, flags.writeBaseline) : undefined;
   if (baselineOut) checkWritable(baselineOut, '--write-baseline');
-  for (const h of flags.header ?? []) {
-    if (!fs.existsSync(path.resolve(io.cwd, h))) throw new UsageError(`no such header: ${h}`);
-  }
   const bar = progressBar(io.stderr, () => total);
   let total = 0;
+  for (const h of flags.header ?? []) checkReadableFile(path.resolve(io.cwd, h), `--header ${h}`);
   let result = await scan({
     paths,
     cwd: io.cwd,
@@ -161,6 +166,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     cacheDir: flags.cacheDir,
     progress: (files, lines) => bar.update(files, lines),
     onFiles: (n) => (total = n),
+    followSymlinks: flags.followSymlinks,
   });
   bar.done();
   if (baselineOut) {
@@ -172,11 +178,11 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
     result = applyBaseline(result, baseline, flags.baseline!);
   }
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
-  const report = renderReport(flags.format, result, { color, version: VERSION, category: flags.category });
+  const report = renderReport(flags.format, result, { color, version: VERSION, category: flags.category, absolutePaths: flags.absolutePaths });
   if (output) writeAtomically(output, report);
   else io.stdout.write(report);
   // Compact output is read line by line by editors: keep notes about unreadable files on stderr.
-  if (flags.format === 'compact') for (const n of result.notifications) io.stderr.write(`ffiguard: ${n.level}: ${n.file ? path.relative(io.cwd, n.file) + ': ' : ''}${n.message}\n`);
+  if (flags.format === 'compact') io.stderr.write(renderNotifications(result));
   if (flags.format === 'compact' && result.baseline) io.stderr.write(`ffiguard: ${baselineSummary(result.baseline)}\n`);
   if (flags.failOn === 'none') return 0;
   const threshold = SEVERITY_RANK[flags.failOn];
@@ -204,14 +210,30 @@ function parseSeconds(value: string): number {
   return n;
 }
 
+/** Checked before the scan, so that a long scan never ends in a report that cannot be written. */
 function checkWritable(file: string, flag = '--output'): void {
   const dir = path.dirname(file);
+  let isDir = false;
   try {
+    isDir = fs.statSync(dir).isDirectory();
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
     throw new UsageError(`cannot write ${flag} ${file}: directory ${dir} does not exist or is not writable`);
   }
+  if (!isDir) throw new UsageError(`cannot write ${flag} ${file}: ${dir} is not a directory`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write ${flag} ${file}: it is a directory`);
+}
+
+function checkReadableFile(file: string, what: string): void {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(file);
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${what}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read it (${code ?? String(e)})`}`);
+  }
+  if (!stats.isFile()) throw new UsageError(`${what}: not a file`);
 }
 
 /** Write to a temporary file and rename it, so an interrupted run never leaves a truncated report or baseline behind. */

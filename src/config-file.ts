@@ -18,6 +18,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { tomlErrorText, typeName } from './cargo.js';
 import type { AnalyzerConfig } from './config.js';
 import { isHeader } from './discover.js';
 import { UsageError } from './errors.js';
@@ -111,15 +112,14 @@ function readToml(file: string, cwd: string): Table {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${shown(file, cwd)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${shown(file, cwd)}: ${code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(e))}`);
   }
   try {
     return parse(text);
   } catch (e) {
     if (!(e instanceof TomlError)) throw e;
-    // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
-    const reason = e.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
-    throw new UsageError(`${shown(file, cwd)}:${e.line}: invalid TOML: ${reason}`);
+    throw new UsageError(`${shown(file, cwd)}:${tomlErrorText(e)}`);
   }
 }
 
@@ -169,6 +169,7 @@ function validate(value: unknown, file: string, cwd: string, table?: string): Pr
         const abs = resolve(dirname(file), h);
         if (!isHeader(abs)) fail(`\`${key(k)}[${i}]\` "${h}" is not a C header; expected a .h, .hh, .hpp or .hxx file`);
         if (!existsSync(abs)) fail(`\`${key(k)}[${i}]\`: no such file "${h}" (paths are relative to the directory of ${basename(file)})`);
+        if (!statSync(abs).isFile()) fail(`\`${key(k)}[${i}]\`: "${h}" is not a file`);
         return abs;
       });
     } else if (k in NAME_KEYS) {
@@ -253,14 +254,6 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-function typeName(v: unknown): string {
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Date) return 'a date';
-  if (isTable(v)) return 'a table';
-  if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(Number(v)) ? 'an integer' : 'a float';
-  if (typeof v === 'boolean') return 'a boolean';
-  return 'a string';
-}
 
 /** A path as the user would write it: relative to the working directory when below it. */
 function shown(file: string, cwd: string): string {

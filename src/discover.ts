@@ -3,17 +3,26 @@
  * workspace (its members), any other directory (every package below it, plus the loose `.rs` files),
  * or one `.rs` file. Settings that change what a finding means come from Cargo.toml (see cargo.ts).
  */
-import { accessSync, constants, existsSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import { crateSettings, findWorkspaceRoot, readManifest, workspaceMembers } from './cargo.js';
 import { DEFAULT_SETTINGS, type CrateSettings, type CrateUnit } from './crate-unit.js';
 import type { Notification } from './findings.js';
 import { UsageError } from './errors.js';
 
-export async function discover(paths: string[], cwd: string): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
-  const discovery = new Discovery();
+export interface DiscoverOptions {
+  /**
+   * Follow symbolic links wherever they lead (`--follow-symlinks`). By default a link is not followed:
+   * what it points to inside the scanned directory is scanned at its own path, and a link leading out
+   * of it is named in a notification. Loops are detected and each file is scanned once either way.
+   */
+  followSymlinks?: boolean;
+}
+
+export async function discover(paths: string[], cwd: string, options: DiscoverOptions = {}): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
+  const discovery = new Discovery(!!options.followSymlinks);
   for (const path of paths) await discovery.add(path, cwd);
   return { crates: discovery.finish(), notifications: dedupeNotifications(discovery.notifications) };
 }
@@ -29,12 +38,21 @@ class Discovery {
   private readonly found: Found[] = [];
   private readonly ignores = new GitIgnores();
   private readonly settingsCache = new Map<string, CrateSettings>();
+  /** Real paths of the files walks found; others (files named on the command line) are resolved when needed. */
+  private readonly realPaths = new Map<string, string>();
+
+  constructor(private readonly followSymlinks: boolean) {}
 
   async add(path: string, cwd: string): Promise<void> {
     const abs = resolve(cwd, path);
     const stats = statPath(abs, path);
     if (stats.isFile()) {
       if (!isSourceFile(abs)) throw new UsageError(`not a Rust source file or C header: ${path}`);
+      try {
+        accessSync(abs, constants.R_OK);
+      } catch {
+        throw new UsageError(`permission denied: ${path}`);
+      }
       this.found.push({ unit: { root: dirname(abs), files: [abs], settings: this.settingsNear(dirname(abs)) }, loose: true });
       return;
     }
@@ -47,7 +65,7 @@ class Discovery {
     const manifestPath = join(abs, 'Cargo.toml');
     const manifest = existsSync(manifestPath) ? readManifest(manifestPath) : undefined;
     if (manifest?.workspace) {
-      const { dirs, notifications } = workspaceMembers(manifest);
+      const { dirs, notifications } = workspaceMembers(manifest, { followSymlinks: this.followSymlinks });
       this.notifications.push(...notifications);
       for (const dir of dirs) await this.addCrate(dir);
     } else if (manifest?.package) {
@@ -59,13 +77,15 @@ class Discovery {
   }
 
   private async addCrate(dir: string): Promise<void> {
-    const { files } = await walk(dir, false, this.ignores, this.notifications);
+    const { files, real } = await walk(dir, { intoPackages: false, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
+    real.forEach((r, f) => this.realPaths.set(f, r));
     this.found.push({ unit: { root: dir, files, settings: this.settingsOf(join(dir, 'Cargo.toml')) }, loose: false });
   }
 
   /** A directory that is not a package: every package below it is a crate, the other files one loose unit. */
   private async addDirectory(dir: string): Promise<void> {
-    const tree = await walk(dir, true, this.ignores, this.notifications);
+    const tree = await walk(dir, { intoPackages: true, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
+    tree.real.forEach((r, f) => this.realPaths.set(f, r));
     const packages = new Map<string, CrateUnit>();
     for (const pkgDir of tree.manifestDirs) {
       const manifestPath = join(pkgDir, 'Cargo.toml');
@@ -107,7 +127,9 @@ class Discovery {
 
   /**
    * One unit per crate, however many paths reached it, and each file in one unit only: a package
-   * keeps its files over a loose directory or single file that also named them.
+   * keeps its files over a loose directory or single file that also named them. A file reached under
+   * two paths (`scan crate link-to-crate`, or links followed with `--follow-symlinks`) is scanned
+   * once, under the first path in this order.
    */
   finish(): CrateUnit[] {
     const merged = new Map<string, Found>();
@@ -121,11 +143,21 @@ class Discovery {
     const claimed = new Set<string>();
     const units: CrateUnit[] = [];
     for (const { unit, loose } of ordered) {
-      unit.files = [...new Set(unit.files)].filter((f) => !claimed.has(f)).sort(compare);
-      unit.files.forEach((f) => claimed.add(f));
+      unit.files = [...new Set(unit.files)].sort(compare).filter((f) => {
+        const real = this.realPaths.get(f) ?? realFile(f);
+        return !claimed.has(real) && !!claimed.add(real);
+      });
       if (!loose || unit.files.length > 0) units.push(unit);
     }
     return units.sort((a, b) => compare(a.root, b.root));
+  }
+}
+
+function realFile(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
   }
 }
 
@@ -168,6 +200,8 @@ export function isHeader(name: string): boolean {
 interface Tree {
   /** The `.rs` and header files, sorted. */
   files: string[];
+  /** The real path of each file (known from the walk, so that none costs a realpath call). */
+  real: Map<string, string>;
   /** Directories strictly below the root that hold a Cargo.toml, sorted. */
   manifestDirs: string[];
 }
@@ -177,14 +211,34 @@ interface Tree {
  * directories are pruned as they are met: a gitignored build directory or a Cargo `target/` (often
  * hundreds of thousands of files) is never listed. Hidden directories and node_modules are skipped.
  * A `target` directory is Cargo's only beside a Cargo.toml or when it holds Cargo's CACHEDIR.TAG, so a
- * module directory `src/target/` is still read. Symbolic links are not followed: they can lead out
- * of the tree or loop. A directory with its own Cargo.toml is another package (as for `cargo
- * package`): it is listed in `manifestDirs`, and walked only when `intoPackages` is set.
+ * module directory `src/target/` is still read. A directory with its own Cargo.toml is another package
+ * (as for `cargo package`): it is listed in `manifestDirs`, and walked only when `intoPackages` is set.
+ *
+ * Symbolic links can lead out of the tree (to files of the machine a pull request should not make us
+ * read) or loop. Without `followSymlinks` none is followed: a link to something the walk reads at its
+ * own path is skipped silently; one leading out of the root or to something the walk leaves out
+ * (hidden, ignored), a broken one and a loop are named in a note. With `followSymlinks` the real tree is walked first, then the links in
+ * path order, one at a time, so that which path names a file reached twice does not depend on timing:
+ * a file or directory already reached is not scanned again, and a link to a directory holding it is a loop.
  */
-async function walk(root: string, intoPackages: boolean, ignores: GitIgnores, notifications: Notification[]): Promise<Tree> {
-  const tree: Tree = { files: [], manifestDirs: [] };
+async function walk(root: string, opts: { intoPackages: boolean; followSymlinks: boolean }, ignores: GitIgnores, notifications: Notification[]): Promise<Tree> {
+  const tree: Tree = { files: [], real: new Map(), manifestDirs: [] };
   const top = findUp(root, '.git') ?? root;
-  const visit = async (dir: string): Promise<void> => {
+  const note = (file: string, message: string) => notifications.push({ level: 'note', file, message });
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch (error) {
+    notifications.push({ level: 'warning', file: root, message: `cannot read directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+    return tree;
+  }
+  /** Real paths of the directories walked and the files listed: what a link may lead back to. */
+  const seenDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+  const links: { path: string; realParent: string }[] = [];
+
+  const visit = async (dir: string, realDir: string): Promise<void> => {
+    seenDirs.add(realDir);
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -195,7 +249,7 @@ async function walk(root: string, intoPackages: boolean, ignores: GitIgnores, no
     const hasManifest = entries.some((e) => e.isFile() && e.name === 'Cargo.toml');
     if (hasManifest && dir !== root) {
       tree.manifestDirs.push(dir);
-      if (!intoPackages) return;
+      if (!opts.intoPackages) return;
     }
     const subdirs: Promise<void>[] = [];
     for (const entry of entries) {
@@ -203,17 +257,66 @@ async function walk(root: string, intoPackages: boolean, ignores: GitIgnores, no
       if (entry.name.startsWith('.')) continue;
       if (entry.isDirectory()) {
         const cargoTarget = entry.name === 'target' && (hasManifest || existsSync(join(path, 'CACHEDIR.TAG')));
-        if (!cargoTarget && entry.name !== 'node_modules' && !ignores.ignored(path, true, top)) subdirs.push(visit(path));
+        if (!cargoTarget && entry.name !== 'node_modules' && !ignores.ignored(path, true, top)) subdirs.push(visit(path, join(realDir, entry.name)));
       } else if (entry.isFile() && isSourceFile(entry.name) && !ignores.ignored(path, false, top)) {
         tree.files.push(path);
+        tree.real.set(path, join(realDir, entry.name));
+        seenFiles.add(join(realDir, entry.name));
+      } else if (entry.isSymbolicLink() && entry.name !== 'node_modules') {
+        links.push({ path, realParent: realDir });
       }
     }
     await Promise.all(subdirs);
   };
-  await visit(root);
+
+  await visit(root, realRoot);
+  while (links.length > 0) {
+    links.sort((a, b) => compare(a.path, b.path));
+    const { path, realParent } = links.shift()!;
+    const target = await linkTarget(path);
+    if (ignores.ignored(path, 'isDirectory' in target && target.isDirectory, top)) continue;
+    if ('problem' in target) {
+      if (target.problem === 'loop' || isSourceFile(path)) note(path, target.problem === 'loop' ? 'symbolic link loop, not followed' : `symbolic link is ${target.problem}, skipped`);
+      continue;
+    }
+    if (!target.isDirectory && !(target.isFile && isSourceFile(path))) continue;
+    const kind = target.isDirectory ? 'directory' : 'file';
+    if (!opts.followSymlinks) {
+      if (!isWithin(target.real, realRoot)) note(path, `symbolic link to a ${kind} outside the scanned directory, not followed (--follow-symlinks follows it)`);
+      else if (!(target.isDirectory ? seenDirs : seenFiles).has(target.real)) note(path, `symbolic link to a ${kind} the scan leaves out (hidden, ignored, target/ or another package), not followed (--follow-symlinks follows it)`);
+    } else if (target.isFile) {
+      if (!seenFiles.has(target.real)) {
+        seenFiles.add(target.real);
+        tree.files.push(path);
+        tree.real.set(path, target.real);
+      }
+    } else if (isWithin(realParent, target.real)) {
+      note(path, 'symbolic link loop: it leads back to a directory that holds it, not followed');
+    } else if (!seenDirs.has(target.real)) {
+      await visit(path, target.real);
+    }
+  }
   tree.files.sort(compare);
   tree.manifestDirs.sort(compare);
   return tree;
+}
+
+/** Where a symbolic link leads, or why it leads nowhere. */
+async function linkTarget(link: string): Promise<{ real: string; isDirectory: boolean; isFile: boolean } | { problem: 'loop' | 'broken' | 'unreadable' }> {
+  try {
+    const real = await realpath(link);
+    const stats = await stat(real);
+    return { real, isDirectory: stats.isDirectory(), isFile: stats.isFile() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: code === 'ELOOP' ? 'loop' : code === 'ENOENT' || code === 'ENOTDIR' ? 'broken' : 'unreadable' };
+  }
+}
+
+/** Is `path` `dir` or below it? */
+export function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 type Ignore = ReturnType<typeof ignore>;

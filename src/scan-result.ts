@@ -17,7 +17,11 @@ export interface ScanResult {
   elapsedMs: number;
   /** Absolute directory the user ran from; text and compact paths are relative to it. */
   cwd: string;
-  /** Absolute repository root (nearest directory with `.git` above the first scanned path, else `cwd`); SARIF URIs are relative to it. */
+  /**
+   * Absolute directory SARIF URIs, fingerprints and baselines are relative to: the repository root (nearest
+   * directory with `.git` above the first scanned path), else `cwd`, else the deepest directory holding every
+   * file the scan read, whichever holds them all (see report-root.ts).
+   */
   repoRoot: string;
   /** Suppressed findings are in `findings` (with `suppression` set) only when this is true. */
   includeSuppressed: boolean;

@@ -336,7 +336,7 @@ describe('configuration mistakes exit 2 with the file, the key and what is allow
     ['timeout-helpers = [{ name = "x" }]\n', 'ffiguard.toml: `timeout-helpers[0]` must be a string, not a table; `timeout-helpers` is an array of strings, e.g. timeout-helpers = ["my_guard"]'],
     ['headers = ["include/missing.h"]\n', 'ffiguard.toml: `headers[0]`: no such file "include/missing.h" (paths are relative to the directory of ffiguard.toml)'],
     ['headers = ["src/lib.rs"]\n', 'ffiguard.toml: `headers[0]` "src/lib.rs" is not a C header; expected a .h, .hh, .hpp or .hxx file'],
-    ['[rules]\nlock-unwrap = "off"\n[rules\n', /^ffiguard\.toml:3: invalid TOML: /],
+    ['[rules]\nlock-unwrap = "off"\n[rules\n', /^ffiguard\.toml:3:7: invalid TOML: illegal character in key\n$/],
   ])('ffiguard.toml %j', async (toml, message) => {
     const { crate } = makeRepo({ 'crate/ffiguard.toml': toml });
     const r = await run(crate, 'scan', '.');

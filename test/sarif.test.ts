@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scan } from '../src/analyze.js';
@@ -194,7 +194,7 @@ describe('sarif', () => {
   }, 120_000);
 
   it('writes what GitHub reads', () => {
-    const { result } = fixture();
+    const { root, result } = fixture();
     const log = JSON.parse(render(result, { version: '0.1.0' })) as Sarif.Log;
     const run = log.runs[0]!;
     expect(run.tool.driver.rules?.map((r) => r.name)).toEqual(['PanicAcrossFfi', 'MissingSafetyDoc']);
@@ -215,7 +215,9 @@ describe('sarif', () => {
     expect(run.results![0]!.message.text).toBe('`unwrap` can panic inside `extern "C" fn parse`. Return an error code instead of unwrapping.');
     expect(run.results![0]!.relatedLocations).toHaveLength(1);
     expect(run.results![1]!.suppressions).toEqual([{ kind: 'inSource', justification: 'lengths are below i32::MAX by construction' }]);
-    expect(run.originalUriBaseIds!['%SRCROOT%']!.uri).toMatch(/^file:\/\/\/.*\/$/);
+    // No absolute path of the machine unless asked for (--absolute-paths).
+    expect(run.originalUriBaseIds).toEqual({ '%SRCROOT%': { description: { text: expect.stringMatching(/^The root of the scanned source tree/) } } });
+    expect((JSON.parse(render(result, { version: '0.1.0', absolutePaths: true })) as Sarif.Log).runs[0]!.originalUriBaseIds!['%SRCROOT%']!.uri).toBe(pathToFileURL(root).href + '/');
     expect(run.invocations![0]!.toolExecutionNotifications).toHaveLength(2);
     expect(JSON.stringify(log)).not.toMatch(/Time"/);
   });

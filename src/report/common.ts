@@ -15,6 +15,8 @@ export interface RenderOptions {
   readSource?: SourceReader;
   /** SARIF `runAutomationDetails.id` (`--category`): separates analyses of one repository, e.g. per crate of a monorepo. */
   category?: string;
+  /** Write absolute paths of this machine into the report (`--absolute-paths`; SARIF: where `%SRCROOT%` is). */
+  absolutePaths?: boolean;
   /** Environment of the run (github format: `GITHUB_WORKSPACE`); defaults to `process.env`. */
   env?: Record<string, string | undefined>;
 }

@@ -30,6 +30,19 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/**
+ * Characters the runner's escaping leaves as they are but that must not reach a log or a terminal raw:
+ * controls (an ESC sequence recolours or hides the log), line and paragraph separators, bidi overrides.
+ * CR and LF are not among them: the runner escapes and restores those exactly.
+ */
+const UNPRINTABLE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** The `file=` value for a file, or undefined when the annotation cannot name it: outside the checkout, or a name that cannot be printed. */
+function annotationPath(root: string, file: string): string | undefined {
+  const rel = repoRelativePath(root, file);
+  return rel === undefined || UNPRINTABLE.test(rel) ? undefined : rel;
+}
+
 export function render(result: ScanResult, opts: RenderOptions): string {
   const env = opts.env ?? process.env;
   // Annotations name files relative to the checkout; the scan may have run from a subdirectory.
@@ -46,7 +59,7 @@ export function render(result: ScanResult, opts: RenderOptions): string {
 }
 
 function findingCommand(f: Finding, root: string, cwd: string): string {
-  const file = repoRelativePath(root, f.span.file);
+  const file = annotationPath(root, f.span.file);
   const props: [string, string | number][] = [];
   if (file !== undefined) {
     props.push(['file', file], ['line', f.span.startLine], ['endLine', f.span.endLine]);
@@ -54,14 +67,15 @@ function findingCommand(f: Finding, root: string, cwd: string): string {
     if (f.span.endLine === f.span.startLine) props.push(['col', f.span.startColumn], ['endColumn', f.span.endColumn]);
   }
   props.push(['title', `ffiguard (${f.ruleId})`]);
-  // Outside the checkout the annotation cannot point at the file: say where in the text instead.
+  // Outside the checkout, or under a name that cannot be printed, the annotation cannot point at the
+  // file: say where in the text instead (with its controls neutralised).
   const where = file === undefined ? `${oneLine(displayPath(cwd, f.span.file))}:${f.span.startLine}:${f.span.startColumn}: ` : '';
   const message = `${where}${oneLine(f.message)}${f.help ? `\nhelp: ${oneLine(f.help)}` : ''}`;
   return command(COMMAND[f.severity], props, message);
 }
 
 function notificationCommand(n: Notification, root: string, cwd: string): string {
-  const file = n.file === undefined ? undefined : repoRelativePath(root, n.file);
+  const file = n.file === undefined ? undefined : annotationPath(root, n.file);
   const where = n.file !== undefined && file === undefined ? `${oneLine(displayPath(cwd, n.file))}: ` : '';
   return command(COMMAND[n.level], [...(file === undefined ? [] : [['file', file] as [string, string]]), ['title', 'ffiguard']], `${where}${oneLine(n.message)}`);
 }

@@ -17,10 +17,11 @@ import { ruleDocUrl } from '../rule-docs.js';
 import type { ScanResult } from '../scan-result.js';
 import { ordinal, SourceLines, sortFindings, type RenderOptions } from './common.js';
 
-type SarifOptions = Pick<RenderOptions, 'version' | 'readSource' | 'category'>;
+type SarifOptions = Pick<RenderOptions, 'version' | 'readSource' | 'category' | 'absolutePaths'>;
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
+const SRCROOT_DESCRIPTION = 'The root of the scanned source tree: the repository root (the directory holding `.git`), else the directory ffiguard ran in, else the deepest directory holding every scanned file.';
 /** GitHub rejects longer `fullDescription`s. */
 const MAX_FULL_DESCRIPTION = 1024;
 /** GitHub keeps at most 20 tags per rule. */
@@ -87,7 +88,9 @@ export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
         // GitHub keeps one analysis per (tool, category): the category is the id up to its last `/`.
         ...(opts.category ? { automationDetails: { id: opts.category.endsWith('/') ? opts.category : `${opts.category}/` } } : {}),
         ...(provenance ? { versionControlProvenance: [{ ...provenance, mappedTo: { uriBaseId: SRCROOT } }] } : {}),
-        originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(result.repoRoot) } },
+        // Where the root is on this machine only when asked: a report is uploaded and shared, the
+        // machine's directory layout is nobody's business. GitHub resolves URIs against the checkout anyway.
+        originalUriBaseIds: { [SRCROOT]: opts.absolutePaths ? { uri: directoryUri(result.repoRoot) } : { description: { text: SRCROOT_DESCRIPTION } } },
         results,
         columnKind: 'utf16CodeUnits',
       },
@@ -129,7 +132,8 @@ export function pascalCase(id: string): string {
 /**
  * Files inside the repository become relative URI references against `%SRCROOT%` (what GitHub resolves
  * against the checkout); each segment is percent-encoded so spaces, `%`, `#`, `?`, `:` and non-ASCII
- * names survive URI parsing. Files outside it can only be named by an absolute `file:` URI.
+ * names survive URI parsing. A scan chooses a root that holds every file it names (report-root.ts);
+ * a file outside it (in a result put together by hand) can only be named by an absolute `file:` URI.
  */
 export function artifact(repoRoot: string, file: string): Sarif.ArtifactLocation {
   const rel = repoRelativePath(repoRoot, file);
