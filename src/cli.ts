@@ -212,6 +212,16 @@ function parseSeconds(value: string): number {
 
 /** Checked before the scan, so that a long scan never ends in a report that cannot be written. */
 function checkWritable(file: string, flag = '--output'): void {
+  // A device or a pipe is written in place (see writeAtomically): it must be writable itself.
+  const existing = fs.statSync(file, { throwIfNoEntry: false });
+  if (existing && !existing.isFile() && !existing.isDirectory()) {
+    try {
+      fs.accessSync(file, fs.constants.W_OK);
+      return;
+    } catch {
+      throw new UsageError(`cannot write ${flag} ${file}: it is not writable`);
+    }
+  }
   const dir = path.dirname(file);
   let isDir = false;
   try {
@@ -238,6 +248,21 @@ function checkReadableFile(file: string, what: string): void {
 
 /** Write to a temporary file and rename it, so an interrupted run never leaves a truncated report or baseline behind. */
 function writeAtomically(file: string, content: string, flag = '--output'): void {
+  // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written to, never replaced.
+  let special = false;
+  try {
+    special = !fs.statSync(file).isFile();
+  } catch {
+    // Does not exist yet: a new regular file.
+  }
+  if (special) {
+    try {
+      fs.writeFileSync(file, content);
+      return;
+    } catch (e) {
+      throw new UsageError(`cannot write ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, content);

@@ -65,6 +65,13 @@ describe('ffiguard scan', () => {
     expect(fs.readdirSync(dir)).toEqual(['out.sarif']);
   });
 
+  it('writes --output into a device or a pipe in place, never replacing it (-o /dev/null as root)', async () => {
+    const r = await run('scan', DEMO, '--format', 'sarif', '--output', '/dev/null');
+    expect(r.code).toBe(1);
+    expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(fs.readdirSync('/dev').filter((f) => f.startsWith('null.'))).toEqual([]);
+  });
+
   it.each([
     [['scan', 'no/such/dir'], /^ffiguard: .*no\/such\/dir.*\n$/],
     [['scan', '--format', 'xml', DEMO], /xml/],
