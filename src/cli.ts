@@ -213,7 +213,12 @@ function parseSeconds(value: string): number {
 /** Checked before the scan, so that a long scan never ends in a report that cannot be written. */
 function checkWritable(file: string, flag = '--output'): void {
   // A device or a pipe is written in place (see writeAtomically): it must be writable itself.
-  const existing = fs.statSync(file, { throwIfNoEntry: false });
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.statSync(file);
+  } catch {
+    // Not there (or its directory is not): the checks below say which.
+  }
   if (existing && !existing.isFile() && !existing.isDirectory()) {
     try {
       fs.accessSync(file, fs.constants.W_OK);
