@@ -18,11 +18,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Notification } from './findings.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CacheEntry {
   key: string;
-  files: Record<string, { mtimeMs: number; size: number; hash: string; lines?: number }>;
+  /** When the files were read for this result (ms since the epoch). */
+  writtenAt: number;
+  /** `hash` is `skipped` for a file over the size limit; `text: false` marks one that is not UTF-8. */
+  files: Record<string, { mtimeMs: number; size: number; hash: string; lines?: number; text?: false }>;
   result: { findings: Finding[]; notifications: Notification[]; filesParsed: number; filesNotParsed: number };
 }
 
@@ -151,7 +154,7 @@ function listFiles(dir: string): string[] {
 function isEntry(data: unknown, key: string): data is CacheEntry {
   if (typeof data !== 'object' || data === null) return false;
   const d = data as Record<string, unknown>;
-  if (d.format !== FORMAT || d.key !== key || typeof d.files !== 'object' || d.files === null) return false;
+  if (d.format !== FORMAT || d.key !== key || typeof d.writtenAt !== 'number' || typeof d.files !== 'object' || d.files === null) return false;
   for (const f of Object.values(d.files as Record<string, unknown>)) {
     const v = f as Record<string, unknown> | null;
     if (!v || typeof v.mtimeMs !== 'number' || typeof v.size !== 'number' || typeof v.hash !== 'string') return false;

@@ -8,6 +8,7 @@ import { applyBaseline, baselineSummary, createBaseline, readBaseline, serialize
 import { UsageError } from './errors.js';
 import { explainText } from './explain.js';
 import { progressBar } from './progress.js';
+import type { ScanResult } from './scan-result.js';
 import { parseRuleOption, type RuleLevel } from './config-file.js';
 import { writeDefaultConfig } from './config-template.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
@@ -149,26 +150,31 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
   const bar = progressBar(io.stderr, () => total);
   let total = 0;
   for (const h of flags.header ?? []) checkReadableFile(path.resolve(io.cwd, h), `--header ${h}`);
-  let result = await scan({
-    paths,
-    cwd: io.cwd,
-    includeSuppressed: flags.includeSuppressed,
-    includeTests: flags.includeTests,
-    headers: flags.header,
-    noHeaders: flags.headers === false,
-    configFile: flags.config,
-    ruleLevels: Object.fromEntries(flags.rule ?? []),
-    maxFileSize: flags.maxFileSize,
-    maxParseSeconds: flags.maxParseSeconds,
-    jobs: flags.jobs,
-    // An explicit --cache-dir wins over FFIGUARD_NO_CACHE; --no-cache wins over both.
-    cache: flags.cache && (!!flags.cacheDir || !/^(1|true|yes)$/i.test(process.env.FFIGUARD_NO_CACHE ?? '')),
-    cacheDir: flags.cacheDir,
-    progress: (files, lines) => bar.update(files, lines),
-    onFiles: (n) => (total = n),
-    followSymlinks: flags.followSymlinks,
-  });
-  bar.done();
+  let result: ScanResult;
+  try {
+    result = await scan({
+      paths,
+      cwd: io.cwd,
+      includeSuppressed: flags.includeSuppressed,
+      includeTests: flags.includeTests,
+      headers: flags.header,
+      noHeaders: flags.headers === false,
+      configFile: flags.config,
+      ruleLevels: Object.fromEntries(flags.rule ?? []),
+      maxFileSize: flags.maxFileSize,
+      maxParseSeconds: flags.maxParseSeconds,
+      jobs: flags.jobs,
+      // An explicit --cache-dir wins over FFIGUARD_NO_CACHE; --no-cache wins over both.
+      cache: flags.cache && (!!flags.cacheDir || !/^(1|true|yes)$/i.test(process.env.FFIGUARD_NO_CACHE ?? '')),
+      cacheDir: flags.cacheDir,
+      progress: (files, lines) => bar.update(files, lines),
+      onFiles: (n) => (total = n),
+      followSymlinks: flags.followSymlinks,
+    });
+  } finally {
+    // Erased even when the scan fails, so that the error does not print on the bar's line.
+    bar.done();
+  }
   if (baselineOut) {
     const written = createBaseline(result, VERSION);
     writeAtomically(baselineOut, serializeBaseline(written), '--write-baseline');

@@ -34,8 +34,6 @@ export interface CrateJob {
   cacheDir?: string;
   /** What else the cached result depends on (tool build, configuration): part of the cache key. */
   cacheKey: string;
-  /** Set once a lookup found no usable cached result: do not look again, analyse. */
-  cacheMissed?: boolean;
 }
 
 export interface CrateScan {
@@ -56,47 +54,76 @@ export interface CrateScan {
 export type FileProgress = (files: number, lines: number) => void;
 
 /**
- * The crate's findings. With `lookupOnly`, only the cached result, or undefined when some file changed
- * (cheap: files whose size and mtime are as recorded are not read); the pool asks this in the main
- * thread first, so that an unchanged workspace starts no worker.
+ * The crate's findings from the cache when no file changed since they were recorded, else undefined.
+ * Cheap: a file whose size and mtime are as recorded is not read (unless it was written in the same
+ * moment as the cache, when a same-size edit could hide behind an unchanged mtime: then it is hashed).
+ * The pool asks this in the main thread first, so that an unchanged workspace starts no worker.
  */
-export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise<CrateScan>;
-export async function scanCrate(job: CrateJob, progress: FileProgress | undefined, lookupOnly: true): Promise<CrateScan | undefined>;
-export async function scanCrate(job: CrateJob, progress?: FileProgress, lookupOnly = false): Promise<CrateScan | undefined> {
+export async function cachedScan(job: CrateJob, progress?: FileProgress): Promise<CrateScan | undefined> {
+  if (!job.cacheDir) return undefined;
+  const cache = cacheFile(job.cacheDir, job.root);
+  const previous = await loadCached(cache, job.cacheKey);
+  if (!previous || Object.keys(previous.files).length !== job.files.length) return undefined;
+  const filesRead: string[] = [];
+  const fingerprints: CacheEntry['files'] = {};
+  let rehashed = false;
+  let lines = 0;
+  for (const file of job.files) {
+    const known = previous.files[file];
+    if (!known) return undefined;
+    let stat: Awaited<ReturnType<typeof fs.stat>>;
+    try {
+      stat = await fs.stat(file);
+    } catch {
+      return undefined;
+    }
+    let now = known;
+    if (stat.size !== known.size || stat.mtimeMs !== known.mtimeMs || known.mtimeMs >= previous.writtenAt - RACY_MS) {
+      if (known.hash === 'skipped') return undefined;
+      let bytes: Buffer;
+      try {
+        bytes = await fs.readFile(file);
+      } catch {
+        return undefined;
+      }
+      if (hashBytes(bytes) !== known.hash) return undefined;
+      now = { ...known, mtimeMs: stat.mtimeMs, size: stat.size };
+      rehashed = true;
+    }
+    fingerprints[file] = now;
+    if (now.hash !== 'skipped' && now.text !== false) {
+      filesRead.push(file);
+      lines += now.lines ?? 0;
+    }
+  }
+  // Record what was re-hashed (a checkout or `touch` moved mtimes), so the next run need not hash again.
+  if (rehashed) await saveCached(cache, { key: job.cacheKey, writtenAt: Date.now(), files: fingerprints, result: previous.result });
+  progress?.(job.files.length, lines);
+  return { ...previous.result, filesRead, lines, cached: true };
+}
+
+/** Reads every file of the crate, analyses it, and records the result in the cache (when there is one). */
+export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise<CrateScan> {
   const notifications: Notification[] = [];
   const cache = job.cacheDir ? cacheFile(job.cacheDir, job.root) : undefined;
-  const key = job.cacheKey;
-  const previous = cache && !job.cacheMissed ? await loadCached(cache, key) : undefined;
-  if (lookupOnly && !previous) return undefined;
+  // Written before the files are read: a file changed while this scan reads it is newer, and re-hashed next time.
+  const writtenAt = Date.now();
   const sources: { path: string; text: string }[] = [];
   const filesRead: string[] = [];
   const fingerprints: CacheEntry['files'] = {};
-  let changed = !previous || Object.keys(previous.files).length !== job.files.length;
   let lines = 0;
   for (const file of job.files) {
     try {
       const stat = await fs.stat(file);
-      const known = previous?.files[file];
       if (stat.size > job.maxFileSize) {
         notifications.push({ level: 'warning', file, message: `skipped: file is ${stat.size} bytes, over the limit of ${job.maxFileSize} bytes (--max-file-size)` });
         fingerprints[file] = { mtimeMs: stat.mtimeMs, size: stat.size, hash: 'skipped' };
-        if (known?.hash !== 'skipped') changed = true;
-        continue;
-      }
-      if (lookupOnly && changed) return undefined;
-      // Size and mtime unchanged: trust the recorded hash without reading the file.
-      if (!changed && known && known.mtimeMs === stat.mtimeMs && known.size === stat.size && known.hash !== 'skipped') {
-        fingerprints[file] = known;
-        filesRead.push(file);
-        lines += known.lines ?? 0;
         continue;
       }
       const bytes = await fs.readFile(file);
-      const hash = cache ? hashBytes(bytes) : '';
       const text = decodeUtf8(bytes);
       const fileLines = typeof text === 'string' ? lineCount(text) : 0;
-      fingerprints[file] = { mtimeMs: stat.mtimeMs, size: stat.size, hash, lines: fileLines };
-      if (!known || known.hash !== hash) changed = true;
+      fingerprints[file] = { mtimeMs: stat.mtimeMs, size: stat.size, hash: cache ? hashBytes(bytes) : '', lines: fileLines, ...(typeof text === 'string' ? {} : { text: false }) };
       if (typeof text === 'string') {
         sources.push({ path: file, text });
         filesRead.push(file);
@@ -104,23 +131,8 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress, lookupOn
       } else notifications.push({ level: 'warning', file, message: `skipped: ${text.skipped}` });
     } catch (e) {
       notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      changed = true;
     }
   }
-  if (!changed && previous) {
-    progress?.(job.files.length, lines);
-    return { ...previous.result, filesRead, lines, cached: true };
-  }
-  if (lookupOnly) return undefined;
-  // Files whose stored fingerprint was trusted were not read: read them now for the analysis.
-  const have = new Set(sources.map((s) => s.path));
-  for (const file of filesRead) {
-    if (have.has(file)) continue;
-    const text = decodeUtf8(await fs.readFile(file));
-    if (typeof text === 'string') sources.push({ path: file, text });
-  }
-  const order = new Map(job.files.map((f, i) => [f, i]));
-  sources.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
   const ruleSet = new Set(job.ruleIds);
   const rules = ALL_RULES.filter((r) => ruleSet.has(r.id));
   const result = await analyzeCrate(job.root, job.settings, sources, {
@@ -140,9 +152,15 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress, lookupOn
     return level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f;
   });
   const scanned = { findings, notifications: [...notifications, ...result.notifications], filesParsed: result.filesParsed, filesNotParsed: result.filesNotParsed };
-  if (cache) await saveCached(cache, { key, files: fingerprints, result: scanned });
+  // A result that depends on the machine's speed (a parse cut off by --max-parse-seconds) or on a file
+  // that could not be read is not kept: the next run may do better.
+  const transient = notifications.some((n) => n.level === 'error') || result.notifications.some((n) => n.message.includes('--max-parse-seconds'));
+  if (cache && !transient && Object.keys(fingerprints).length === job.files.length) await saveCached(cache, { key: job.cacheKey, writtenAt, files: fingerprints, result: scanned });
   return { ...scanned, filesRead, lines, cached: false };
 }
+
+/** An mtime this close to the moment the cache was written does not prove the file unchanged (racy clean). */
+const RACY_MS = 2000;
 
 function hashBytes(bytes: Buffer): string {
   return createHash('sha1').update(bytes).digest('hex');

@@ -8,6 +8,6 @@ port.on('message', ({ index, job }: { index: number; job: CrateJob }) => {
   const send = (m: WorkerMessage): void => port.postMessage(m);
   scanCrate(job, (files, lines) => send({ progress: [files, lines] })).then(
     (result) => send({ index, result }),
-    (e: unknown) => send({ index, error: (e as Error)?.message ?? String(e) }),
+    (e: unknown) => send({ index, error: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }),
   );
 });
