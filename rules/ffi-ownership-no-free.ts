@@ -90,7 +90,8 @@ const BUILTIN_ATTRIBUTES = new Set(['derive', 'repr', 'allow', 'warn', 'deny', '
 /** Structs and enums under an attribute macro (`#[ffi_type]`, `#[wasmtime::c_api]`): it may generate their functions. */
 function typesWithMacroAttributes(crate: CrateModel): Set<string> {
   const out = new Set<string>();
-  for (const file of crate.files) {
+  // An attribute on a type has no trigger text: every file is read (once a finding is about to be reported).
+  for (const file of crate.allFiles()) {
     file.walk(file.root, (n) => {
       if (n.type === 'function_item') return false;
       if (n.type !== 'struct_item' && n.type !== 'enum_item' && n.type !== 'union_item') return undefined;

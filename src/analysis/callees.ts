@@ -42,11 +42,15 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
   const method = path ? null : asMethodCall(call);
   const name = path?.name ?? method?.method;
   if (!name) return null;
+  // What cannot be the crate's own is rejected before the lookup, which may parse files (see FunctionIndex).
+  const qualifier = path ? (path.qualifier.split('::').pop() ?? '') : '';
+  if (path && (/^(std|core|alloc)(::|$)/.test(path.qualifier) || PRIMITIVES.has(qualifier))) return null;
+  const receiver = method ? unparen(method.receiver) : null;
+  const type = !receiver ? undefined : receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : undefined;
+  if (method && !type && STD_METHOD_NAMES.has(name)) return null;
   const candidates = (functionsByName.get(name) ?? []).filter((f) => f.body && f.node.id !== caller.node.id);
   if (candidates.length === 0) return null;
   if (path) {
-    const qualifier = path.qualifier.split('::').pop() ?? '';
-    if (/^(std|core|alloc)(::|$)/.test(path.qualifier) || PRIMITIVES.has(qualifier)) return null;
     // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
     const typed = qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null;
     let matching = candidates.filter((f) => (typed ? f.implType === typed : !f.hasSelf && !f.implType));
@@ -57,13 +61,10 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
     return matching.length === 1 ? matching[0]! : null;
   }
   const methods = candidates.filter((f) => f.hasSelf);
-  const receiver = unparen(method!.receiver);
-  const type = receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : undefined;
   if (type) {
     const typed = methods.filter((f) => f.implType === type);
     return typed.length === 1 ? typed[0]! : null;
   }
-  if (STD_METHOD_NAMES.has(name)) return null;
   return methods.length === 1 ? methods[0]! : null;
 }
 

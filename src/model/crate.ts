@@ -51,6 +51,8 @@ export interface CrateModel {
   modules: ModuleTree;
   /** How many of the files the prefilter left out were parsed after all (a call led into them). */
   laterParsed(): number;
+  /** Every file of the crate, parsing those the prefilter left out: for questions no trigger text announces. */
+  allFiles(): SourceFile[];
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
 }
@@ -234,6 +236,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     isExported: (fn) => !fn.expanded && modules.isExported(fn),
     modules,
     laterParsed: () => laterFiles.parsedCount,
+    allFiles: () => [...files, ...laterFiles.all()],
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
       let best: FnInfo | undefined;
