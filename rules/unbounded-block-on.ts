@@ -67,7 +67,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       if (pin && pin.name === 'pin' && pin.args[0]) return bounded(file, pin.args[0], depth);
       if (e.type === 'async_block') return asyncBlockBounded(file, e, (awaited) => bounded(file, awaited, depth + 1));
       if (e.type === 'identifier' && depth < 3) {
-        const value = localValue(file, e);
+        const value = file.letValue(e);
         return !!value && bounded(file, value, depth + 1);
       }
       return false;
@@ -121,17 +121,3 @@ function asyncBlockBounded(file: SourceFile, block: Node, isBounded: (awaited: N
   return ok;
 }
 
-/** The initialiser of the nearest preceding `let name = ..;` in an enclosing block. */
-function localValue(file: SourceFile, ident: Node): Node | null {
-  let prev = ident;
-  for (const a of file.ancestors(ident)) {
-    if (a.type === 'block' || a.type === 'source_file') {
-      for (let s = prev.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.type === 'let_declaration' && s.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') === ident.text) return s.childForFieldName('value');
-      }
-    }
-    if (a.type === 'function_item') return null;
-    prev = a;
-  }
-  return null;
-}

@@ -218,6 +218,28 @@ export class SourceFile {
     return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
   }
 
+  /**
+   * The value of the nearest `let name = value;` (or `let mut name`) before `ident` that binds its name,
+   * looking in each enclosing block up to the function (or, with `stopAtClosure`, the closure) holding it.
+   * Null when there is none or it has no value.
+   */
+  letValue(ident: Node, stopAtClosure = false): Node | null {
+    let prev = ident;
+    for (const a of this.ancestors(ident)) {
+      if (a.type === 'block' || a.type === 'source_file') {
+        for (let s = prev.previousNamedSibling; s; s = s.previousNamedSibling) {
+          if (s.type !== 'let_declaration') continue;
+          const pattern = s.childForFieldName('pattern');
+          const name = pattern?.type === 'mut_pattern' ? pattern.namedChild(0)?.text : pattern?.text;
+          if (name === ident.text) return s.childForFieldName('value');
+        }
+      }
+      if (a.type === 'function_item' || (stopAtClosure && a.type === 'closure_expression')) return null;
+      prev = a;
+    }
+    return null;
+  }
+
   /** Ancestors from the parent up to the root, crossing macro boundaries. */
   *ancestors(node: Node): Generator<Node> {
     for (let p = this.parent(node); p; p = this.parent(p)) yield p;

@@ -276,18 +276,6 @@ function isCutBeforeNul(file: SourceFile, index: Node): boolean {
   const isNulPosition = (n: Node): boolean => asMethodCall(unparen(n))?.method === 'nul_position';
   if (isNulPosition(end)) return true;
   if (end.type !== 'identifier') return false;
-  let prev: Node = index;
-  for (const a of file.ancestors(index)) {
-    if (a.type === 'block') {
-      for (let s = prev.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.type === 'let_declaration' && s.childForFieldName('pattern')?.text === end.text) {
-          const v = s.childForFieldName('value');
-          return !!v && isNulPosition(v);
-        }
-      }
-    }
-    if (a.type === 'function_item') return false;
-    prev = a;
-  }
-  return false;
+  const v = file.letValue(end);
+  return !!v && isNulPosition(v);
 }

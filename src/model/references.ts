@@ -146,24 +146,7 @@ function ownedPointer(file: SourceFile, expr: Node, depth = 0): boolean {
   const c = asPathCall(e);
   if (c && c.name === 'into_raw' && /(^|::)(Box|Arc|Rc)$/.test(c.qualifier)) return true;
   if (e.type !== 'identifier' || depth > 2) return false;
-  const value = localValue(file, e);
+  const value = file.letValue(e, true);
   return !!value && ownedPointer(file, value, depth + 1);
 }
 
-/** The initializer of the nearest preceding `let name = ..;` in an enclosing block. */
-function localValue(file: SourceFile, ident: Node): Node | null {
-  let prev = ident;
-  for (const a of file.ancestors(ident)) {
-    if (a.type === 'block' || a.type === 'source_file') {
-      for (let s = prev.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.type !== 'let_declaration') continue;
-        const pattern = s.childForFieldName('pattern');
-        const name = pattern?.type === 'mut_pattern' ? pattern.namedChild(0)?.text : pattern?.text;
-        if (name === ident.text) return s.childForFieldName('value');
-      }
-    }
-    if (a.type === 'function_item' || a.type === 'closure_expression') return null;
-    prev = a;
-  }
-  return null;
-}
