@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { toolFingerprint } from './cache.js';
-import { findWorkspaceRoot } from './cargo.js';
 import { defaultJobs, runCrateJobs } from './pool.js';
 import { lineCount, type CrateJob, type FileProgress } from './scan-crate.js';
 import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
@@ -132,14 +131,8 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
  * `ffiguard/`. Files outside any Cargo package have no such place and are not cached without `--cache-dir`.
  */
 function defaultCacheDir(settings: CrateSettings): string | undefined {
-  if (!settings.manifestPath) return undefined;
-  let root = settings.manifestPath;
-  try {
-    root = findWorkspaceRoot(settings.manifestPath) ?? root;
-  } catch {
-    // An unreadable workspace manifest was reported by discovery; cache beside the crate.
-  }
-  return path.join(path.dirname(root), 'target', 'ffiguard');
+  const manifest = settings.workspaceManifest ?? settings.manifestPath;
+  return manifest ? path.join(path.dirname(manifest), 'target', 'ffiguard') : undefined;
 }
 
 export interface CrateAnalysis {

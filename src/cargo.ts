@@ -226,6 +226,7 @@ export function crateSettings(manifestPath: string, workspaceRootManifest?: stri
   return {
     name: own.package?.name,
     manifestPath: own.path,
+    workspaceManifest: workspaceRootManifest,
     rustVersion: typeof declared === 'object' ? root.workspace?.rustVersion : declared,
     panicAbort: root.release.panic === 'abort',
     overflowChecks: root.release.overflowChecks === true,

@@ -6,6 +6,8 @@ export interface CrateSettings {
   name?: string;
   /** Absolute path of the Cargo.toml the crate came from, if any. */
   manifestPath?: string;
+  /** Absolute path of the Cargo.toml of the workspace it belongs to, if any (where Cargo's `target/` is). */
+  workspaceManifest?: string;
   /** `rust-version` (MSRV) as written, e.g. "1.70"; inherited from `[workspace.package]` when `rust-version.workspace = true`. */
   rustVersion?: string;
   /** `[profile.release] panic = "abort"` (read from the workspace root, where Cargo reads profiles). */
