@@ -12,7 +12,7 @@ import { macroName, type Node, type SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
 import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js';
-import { reachOf } from './references.js';
+import { occurrences, reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type ModuleTree } from './visibility.js';
 
@@ -189,9 +189,11 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   functionsByName.later = laterFiles;
   // A non-exported `extern` function is called from C only if the crate hands it to C (anywhere: the
   // left-out files that name it are parsed to see how).
-  for (const fn of all) {
-    if (!fn.body || fn.exported || !isFfiFunction(fn)) continue;
-    const reach = reachOf(fn, [...files, ...expansions, ...laterFiles.mentioning(fn.name)]);
+  const unexported = all.filter((fn) => fn.body && !fn.exported && isFfiFunction(fn));
+  const names = [...new Set(unexported.map((fn) => fn.name))];
+  const named = names.length === 0 ? new Map() : occurrences(names, [...files, ...expansions, ...laterFiles.mentioning(names)]);
+  for (const fn of unexported) {
+    const reach = reachOf(fn, named.get(fn.name) ?? []);
     if (reach.kind !== 'c') fn.reach = reach;
   }
   const ffiFunctions = all.filter((f) => f.body && isFfiFunction(f));
@@ -284,9 +286,10 @@ class LaterParse {
     return this.parsed.size;
   }
 
-  /** The left-out files whose text names `name`, parsed. */
-  mentioning(name: string): SourceFile[] {
-    const word = new RegExp(`(?<![\\w$])${name}(?![\\w$])`);
+  /** The left-out files whose text names one of `names`, parsed. */
+  mentioning(names: readonly string[]): SourceFile[] {
+    if (names.length === 0 || !this.later) return [];
+    const word = new RegExp(`(?<![\\w$])(${names.join('|')})(?![\\w$])`);
     const out: SourceFile[] = [];
     for (const src of this.later?.sources ?? []) {
       if (!word.test(src.text)) continue;

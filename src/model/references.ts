@@ -24,27 +24,46 @@ export type Reach =
 
 type Mention = { kind: 'call' | 'neutral' | 'table' | 'escape' } | { kind: 'owned'; node: Node };
 
-/** How a non-exported `extern` function is reached, from every place the crate names it. */
-export function reachOf(fn: FnInfo, files: readonly SourceFile[]): Reach {
+/** Where a name occurs in the crate's text: a file (or expansion) and an offset in it. */
+export interface Occurrence {
+  file: SourceFile;
+  offset: number;
+}
+
+/**
+ * Every occurrence of each of `names` in `files`, found in one pass over each text (a regex per name
+ * and file would make a crate with thousands of callbacks quadratic).
+ */
+export function occurrences(names: readonly string[], files: readonly SourceFile[]): Map<string, Occurrence[]> {
+  const out = new Map<string, Occurrence[]>();
+  if (names.length === 0) return out;
+  const pattern = new RegExp(`(?<![\\w$])(${names.join('|')})(?![\\w$])`, 'g');
+  for (const file of files) {
+    for (const m of file.text.matchAll(pattern)) {
+      const list = out.get(m[1]!);
+      if (list) list.push({ file, offset: m.index });
+      else out.set(m[1]!, [{ file, offset: m.index }]);
+    }
+  }
+  return out;
+}
+
+/** How a non-exported `extern` function is reached, from every place the crate names it (`mentions`: see `occurrences`). */
+export function reachOf(fn: FnInfo, mentions: readonly Occurrence[]): Reach {
   const scope = enclosingBlock(fn);
-  const searched = scope ? [{ file: fn.file, start: scope.startIndex, end: scope.endIndex }] : files.map((f) => ({ file: f, start: 0, end: f.text.length }));
-  const pattern = new RegExp(`(?<![\\w$])${fn.name}(?![\\w$])`, 'g');
+  const searched = scope ? mentions.filter((m) => m.file === fn.file && m.offset >= scope.startIndex && m.offset < scope.endIndex) : mentions;
   let table: { file: SourceFile; node: Node } | undefined;
   let call: { file: SourceFile; node: Node } | undefined;
   let owned: { file: SourceFile; node: Node } | undefined;
-  for (const { file, start, end } of searched) {
-    const text = file.text.slice(start, end);
-    for (const m of text.matchAll(pattern)) {
-      const at = start + m.index;
-      const node = identifierAt(file, at, at + fn.name.length);
-      if (!node) return { kind: 'c' };
-      if (node.type !== 'identifier') continue; // a comment, a string, a field or type name
-      const mention = classify(file, node);
-      if (mention.kind === 'escape') return { kind: 'c' };
-      if (mention.kind === 'table') table ??= { file, node };
-      else if (mention.kind === 'call') call ??= { file, node };
-      else if (mention.kind === 'owned') owned ??= { file, node: mention.node };
-    }
+  for (const { file, offset: at } of searched) {
+    const node = identifierAt(file, at, at + fn.name.length);
+    if (!node) return { kind: 'c' };
+    if (node.type !== 'identifier') continue; // a comment, a string, a field or type name
+    const mention = classify(file, node);
+    if (mention.kind === 'escape') return { kind: 'c' };
+    if (mention.kind === 'table') table ??= { file, node };
+    else if (mention.kind === 'call') call ??= { file, node };
+    else if (mention.kind === 'owned') owned ??= { file, node: mention.node };
   }
   if (owned) {
     const voids = fn.params.filter((p) => p.isRawPointer && /\bc_void\s*$/.test(p.type.text));
