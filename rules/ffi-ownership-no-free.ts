@@ -87,18 +87,18 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
 /** Attributes that are no macro a crate could write a free function with. */
 const BUILTIN_ATTRIBUTES = new Set(['derive', 'repr', 'allow', 'warn', 'deny', 'forbid', 'expect', 'doc', 'cfg', 'cfg_attr', 'non_exhaustive', 'must_use', 'deprecated', 'automatically_derived', 'rustfmt', 'clippy']);
 
+const TYPE_ITEMS = ['struct_item', 'enum_item', 'union_item'];
+
 /** Structs and enums under an attribute macro (`#[ffi_type]`, `#[wasmtime::c_api]`): it may generate their functions. */
 function typesWithMacroAttributes(crate: CrateModel): Set<string> {
   const out = new Set<string>();
   // An attribute on a type has no trigger text: every file is read (once a finding is about to be reported).
   for (const file of crate.allFiles()) {
-    file.walk(file.root, (n) => {
-      if (n.type === 'function_item') return false;
-      if (n.type !== 'struct_item' && n.type !== 'enum_item' && n.type !== 'union_item') return undefined;
+    if (!file.text.includes('#[')) continue;
+    for (const n of file.nodesOfTypes(TYPE_ITEMS, /\b(struct|enum|union)\b/)) {
       const name = n.childForFieldName('name')?.text;
       if (name && leadingAttributes(n).some((a) => !BUILTIN_ATTRIBUTES.has(a.name.split('::')[0]!))) out.add(name);
-      return false;
-    });
+    }
   }
   return out;
 }
