@@ -200,10 +200,10 @@ export class SourceFile {
 
   /** Offsets where `pattern` matches the text, ascending (cached per pattern). */
   private matchStarts(pattern: RegExp): number[] {
-    let hits = this.matchCache.get(pattern.source);
+    let hits = this.matchCache.get(`${pattern.source}/${pattern.flags}`);
     if (!hits) {
       hits = [...this.text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'))].map((m) => m.index);
-      this.matchCache.set(pattern.source, hits);
+      this.matchCache.set(`${pattern.source}/${pattern.flags}`, hits);
     }
     return hits;
   }
