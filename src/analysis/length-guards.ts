@@ -143,34 +143,34 @@ export class LengthGuards {
 
   /** A length that is non-zero whenever `cond` holds: `len > 0`, `len != 0`, `i < len`, `len >= 1`. */
   private nonZero(cond: Node): string | null {
-    const c = unparen(cond);
-    if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.zero(c.namedChild(0)!);
-    if (c.type !== 'binary_expression') return null;
-    const op = c.childForFieldName('operator')?.text;
-    const l = c.childForFieldName('left')!;
-    const r = c.childForFieldName('right')!;
-    if (op === '&&') return this.nonZero(l) ?? this.nonZero(r);
-    const left = this.lengthName(l);
-    const right = this.lengthName(r);
-    if (left && (op === '>' || (op === '!=' && isZero(r)) || (op === '>=' && isOne(r)))) return left;
-    if (right && (op === '<' || (op === '!=' && isZero(l)) || (op === '<=' && isOne(l)))) return right;
-    return null;
+    return this.lengthTest(cond, true);
   }
 
   /** A length that makes `cond` hold whenever it is zero: `len == 0`, `len < 1`, `a.is_null() || len == 0`. */
   private zero(cond: Node): string | null {
+    return this.lengthTest(cond, false);
+  }
+
+  /**
+   * Both questions at once: with `nonZero`, a length non-zero whenever `cond` holds; without, a length
+   * that makes `cond` hold when it is zero. `!` swaps the question; one side of `&&` (resp. `||`) is enough.
+   */
+  private lengthTest(cond: Node, nonZero: boolean): string | null {
     const c = unparen(cond);
-    if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.nonZero(c.namedChild(0)!);
+    if (c.type === 'unary_expression' && c.child(0)?.type === '!') return this.lengthTest(c.namedChild(0)!, !nonZero);
     if (c.type !== 'binary_expression') return null;
     const op = c.childForFieldName('operator')?.text;
     const l = c.childForFieldName('left')!;
     const r = c.childForFieldName('right')!;
-    if (op === '||') return this.zero(l) ?? this.zero(r);
-    const left = this.lengthName(l);
-    const right = this.lengthName(r);
-    if (left && ((op === '==' && isZero(r)) || (op === '<' && isOne(r)) || (op === '<=' && isZero(r)))) return left;
-    if (right && ((op === '==' && isZero(l)) || (op === '>' && isOne(l)) || (op === '>=' && isZero(l)))) return right;
-    return null;
+    if (op === (nonZero ? '&&' : '||')) return this.lengthTest(l, nonZero) ?? this.lengthTest(r, nonZero);
+    if (!op) return null;
+    // Read with the length on the left: `i < len` as `len > i`.
+    const test = (len: string | null, o: string, other: Node): string | null => {
+      if (!len) return null;
+      const holds = nonZero ? o === '>' || (o === '!=' && isZero(other)) || (o === '>=' && isOne(other)) : (o === '==' && isZero(other)) || (o === '<' && isOne(other)) || (o === '<=' && isZero(other));
+      return holds ? len : null;
+    };
+    return test(this.lengthName(l), op, r) ?? test(this.lengthName(r), MIRRORED[op] ?? op, l);
   }
 
   /** The end of a `start..len` range (exclusive), seen through per-element adaptors: `(0..len).rev()`. */
@@ -260,6 +260,9 @@ const PAIRING_CALLS = new Set([
   'from_raw_parts', 'from_raw_parts_mut', 'slice_from_raw_parts', 'slice_from_raw_parts_mut', 'copy', 'copy_nonoverlapping',
   'write_bytes', 'swap_nonoverlapping', 'copy_to', 'copy_from', 'copy_to_nonoverlapping', 'copy_from_nonoverlapping',
 ]);
+
+/** The comparison with its operands swapped. */
+const MIRRORED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
 
 function isZero(n: Node): boolean {
   const u = unparen(n);
