@@ -4,6 +4,7 @@ import { fnLabel } from '../src/model/functions.js';
 import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '../src/analysis/pointer-helpers.js';
 import { placeNamer } from '../src/analysis/places.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
+import { nodeId } from '../src/node-fields.js';
 
 export default defineRule({
   id: 'ffi-null-deref',
@@ -66,8 +67,8 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
         const line = fn.file.line(first.node);
         const more = unchecked.length > 1 ? ` (and ${unchecked.length - 1} more use${unchecked.length > 2 ? 's' : ''})` : '';
         // A helper that tests the pointer but dereferences it anyway is a use, not a check.
-        const usedAt = new Set(unchecked.map((u) => u.node.id));
-        const tests = ptr.nullTests().filter((t) => !usedAt.has(t.node.id));
+        const usedAt = new Set(unchecked.map((u) => nodeId(u.node)));
+        const tests = ptr.nullTests().filter((t) => !usedAt.has(nodeId(t.node)));
         const real = tests.filter((t) => !t.debugOnly);
         const earlier = real.filter((t) => t.node.startIndex < first.node.startIndex);
         // Say why the checks the author did write do not count: that is the part they will dispute.

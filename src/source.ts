@@ -6,6 +6,7 @@
 import type Parser from 'tree-sitter';
 import { neutraliseRust, parseRust, parseRustRange, rustQuery } from './parse.js';
 import type { Span } from './findings.js';
+import { nodeId, sameNode } from './node-fields.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -93,7 +94,7 @@ export class SourceFile {
     if (!tt || tt.namedChildCount === 0) return null;
     const name = macroName(macro);
     if (name && OPAQUE_MACROS.has(name)) return null;
-    const cached = this.expansions.get(tt.id);
+    const cached = this.expansions.get(nodeId(tt));
     if (cached !== undefined) return cached?.rootNode ?? null;
     const brace = tt.text.startsWith('{');
     const range: Parser.Range = brace
@@ -118,7 +119,7 @@ export class SourceFile {
     } catch {
       tree = null;
     }
-    this.expansions.set(tt.id, tree);
+    this.expansions.set(nodeId(tt), tree);
     return tree?.rootNode ?? null;
   }
 
@@ -126,7 +127,7 @@ export class SourceFile {
   children(node: Node): Node[] {
     // Rules walk the same bodies many times; building node objects in the native binding is the
     // expensive part, so each node's children are built once per file.
-    const key = node.id;
+    const key = nodeId(node);
     const cached = this.childCache.get(key);
     if (cached) return cached;
     let kids: Node[];
@@ -273,7 +274,7 @@ function endOfLastFnBody(tt: Node): Node | null {
       afterFn = false;
     }
   }
-  return body && body.id !== kids[kids.length - 2]?.id ? body : null;
+  return body && !sameNode(body, kids[kids.length - 2]) ? body : null;
 }
 
 export function macroName(macro: Node): string | null {

@@ -9,6 +9,7 @@
 import type { FnInfo, Param } from '../model/functions.js';
 import type { Node } from '../source.js';
 import { asMethodCall, asPathCall, lastSegment, patternBindings, unparen } from '../syntax.js';
+import { sameNode } from '../node-fields.js';
 
 /**
  * Method names of std types (collections, `Option`, `Result`, iterators, strings, locks, I/O). A call
@@ -48,7 +49,7 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
   const receiver = method ? unparen(method.receiver) : null;
   const type = !receiver ? undefined : receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : undefined;
   if (method && !type && STD_METHOD_NAMES.has(name)) return null;
-  const candidates = (functionsByName.get(name) ?? []).filter((f) => f.body && f.node.id !== caller.node.id);
+  const candidates = (functionsByName.get(name) ?? []).filter((f) => f.body && !sameNode(f.node, caller.node));
   if (candidates.length === 0) return null;
   if (path) {
     // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
@@ -76,7 +77,7 @@ export function parameterFor(callee: FnInfo, call: Node, index: number): Param |
   const i = callee.hasSelf && asPathCall(call) ? index - 1 : index;
   const declared = callee.node.childForFieldName('parameters')?.namedChildren.filter((p) => p.type === 'parameter') ?? [];
   const node = declared[i];
-  return node && callee.params.find((p) => p.node.id === node.id);
+  return node && callee.params.find((p) => sameNode(p.node, node));
 }
 
 /**

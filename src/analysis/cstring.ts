@@ -1,6 +1,7 @@
 /** Owned C strings built in place (`CString::new(x).unwrap()` and the like), and where a pointer into one goes. */
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, isNumericType, lastOf, unparen } from '../syntax.js';
+import { sameNode } from '../node-fields.js';
 
 const CONSTRUCTORS = new Set(['new', 'from', 'from_vec_unchecked', 'from_vec_with_nul', 'from_vec_with_nul_unchecked', 'default', 'from_raw']);
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_default', 'unwrap_unchecked', 'unwrap_or', 'unwrap_or_else']);
@@ -71,11 +72,11 @@ export function pointerEscape(file: SourceFile, asPtr: Node): string | null {
       case 'if_expression':
       case 'match_expression':
         // A condition or scrutinee is used by the `if` / `match` itself; a branch's value flows out.
-        if (a.childForFieldName(a.type === 'if_expression' ? 'condition' : 'value')?.id === cur.id) return null;
+        if (sameNode(a.childForFieldName(a.type === 'if_expression' ? 'condition' : 'value'), cur)) return null;
         cur = a;
         continue;
       case 'call_expression': {
-        if (a.id === cur.id) continue; // reached from its arguments, already judged
+        if (sameNode(a, cur)) continue; // reached from its arguments, already judged
         // `ptr.cast()`: the receiver's method decides whether the result is still the pointer.
         const m = asMethodCall(a);
         if (!m || !KEEPS_POINTER.has(m.method)) return null;
@@ -147,7 +148,7 @@ export function oneLine(text: string): string {
 }
 
 function isBlockTail(stmt: Node): boolean {
-  return stmt.parent?.type === 'block' && stmt.lastChild?.type !== ';' && lastCode(stmt.parent)?.id === stmt.id;
+  return stmt.parent?.type === 'block' && stmt.lastChild?.type !== ';' && sameNode(lastCode(stmt.parent), stmt);
 }
 
 /** The last statement or expression of a block, skipping comments. */

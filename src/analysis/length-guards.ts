@@ -16,6 +16,7 @@ import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, callArgs, isIntegerType, lastSegment, mentions, patternBindings, unparen } from '../syntax.js';
 import { diverges, type PointerParam } from './null-checks.js';
+import { sameNode } from '../node-fields.js';
 
 /** Iterator methods that run their closure once per element of the receiver (never for an empty range). */
 const PER_ELEMENT = new Set([
@@ -63,7 +64,7 @@ export class LengthGuards {
     for (const a of this.file.ancestors(site)) {
       const len = this.coveredBy(a, prev, site);
       if (len) return len;
-      if (a.id === this.body.id) return null;
+      if (sameNode(a, this.body)) return null;
       prev = a;
     }
     return null;

@@ -13,6 +13,7 @@ import type { FnInfo } from '../model/functions.js';
 import type { Guards } from '../model/guards.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, lastOf, lastSegment, patternBindings, unparen } from '../syntax.js';
+import { sameNode } from '../node-fields.js';
 
 export interface Deref {
   node: Node;
@@ -183,7 +184,7 @@ export class PointerParam {
     let prev = site;
     for (const a of this.file.ancestors(site)) {
       if (this.coveredBy(a, prev)) return true;
-      if (a.id === this.body.id) return false;
+      if (sameNode(a, this.body)) return false;
       prev = a;
     }
     return false;
@@ -304,7 +305,7 @@ export class PointerParam {
    */
   private provesNonNull(pattern: Node | null, value: Node): boolean {
     const guard = pattern?.type === 'match_pattern' ? pattern.childForFieldName('condition') : null;
-    const p = pattern?.type === 'match_pattern' ? pattern.namedChildren.find((c) => c.id !== guard?.id) : pattern;
+    const p = pattern?.type === 'match_pattern' ? pattern.namedChildren.find((c) => !sameNode(c, guard)) : pattern;
     if (!p) return false;
     if (p.type === 'tuple_struct_pattern') return isSomePattern(p) && this.chainHasCheck(value);
     if (p.type === 'boolean_literal') return p.text === 'true' ? this.assertsNonNull(value) : this.assertsNull(value);
@@ -458,7 +459,7 @@ export class PointerParam {
     const name = ident.text;
     let prev = ident;
     for (const a of this.file.ancestors(ident)) {
-      if (a.id === this.body.id) {
+      if (sameNode(a, this.body)) {
         return this.shadowedInBlock(a, prev, name);
       }
       if (a.type === 'block' || a.type === 'source_file' || a.type === 'macro_invocation') {
@@ -482,7 +483,7 @@ export class PointerParam {
   }
 
   private shadowedInBlock(block: Node, child: Node, name: string): boolean {
-    if (block.id === child.id) return false;
+    if (sameNode(block, child)) return false;
     for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
       if (s.type !== 'let_declaration') continue;
       if (!patternBindings(s.childForFieldName('pattern')).includes(name)) continue;

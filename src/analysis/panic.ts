@@ -15,6 +15,7 @@ import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { cannotHoldNul, cstringConstructor } from './cstring.js';
 import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, unparen } from '../syntax.js';
+import { nodeId, sameNode } from '../node-fields.js';
 
 export interface PanicSite {
   file: SourceFile;
@@ -109,7 +110,7 @@ export class PanicAnalysis {
   sites(fn: FnInfo, includeGuarded = false): PanicSite[] {
     if (!fn.body) return [];
     const out: PanicSite[] = [];
-    this.scan(fn, includeGuarded, 0, new Set([fn.node.id]), (s) => {
+    this.scan(fn, includeGuarded, 0, new Set([nodeId(fn.node)]), (s) => {
       out.push(s);
       return true;
     });
@@ -130,11 +131,11 @@ export class PanicAnalysis {
   /** The boundary call or macro that `node` runs under (see `isGuarded`), if any. */
   enclosingBoundary(fn: FnInfo, node: Node): Node | null {
     for (let cur: Node | null = node; cur && cur.id !== fn.body?.id; cur = fn.file.parent(cur)) {
-      if (cur.type === 'macro_invocation' && cur.id !== node.id && this.isBoundary(cur)) return cur;
-      if (cur.type === 'closure_expression' || cur.type === 'async_block' || (cur.id === node.id && cur.type === 'identifier')) {
+      if (cur.type === 'macro_invocation' && !sameNode(cur, node) && this.isBoundary(cur)) return cur;
+      if (cur.type === 'closure_expression' || cur.type === 'async_block' || (sameNode(cur, node) && cur.type === 'identifier')) {
         const call = handedTo(fn.file, cur);
         if (call && this.isBoundary(call)) return call;
-        const viaLocal = cur.id !== node.id ? this.boundaryOfLocal(fn, cur) : null;
+        const viaLocal = !sameNode(cur, node) ? this.boundaryOfLocal(fn, cur) : null;
         if (viaLocal) return viaLocal;
       }
     }
@@ -151,23 +152,23 @@ export class PanicAnalysis {
   /** The first panic site of a callee, unguarded unless `includeGuarded` (memoised; cycles count as "does not panic"). */
   private firstSite(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>): PanicSite | null {
     const memo = this.memo[includeGuarded ? 1 : 0]!;
-    const cached = memo.get(fn.node.id);
+    const cached = memo.get(nodeId(fn.node));
     if (cached !== undefined) return cached;
-    if (!fn.body || depth > MAX_DEPTH || stack.has(fn.node.id)) {
+    if (!fn.body || depth > MAX_DEPTH || stack.has(nodeId(fn.node))) {
       if (fn.body) this.cutShort = true;
       return null;
     }
     const outer = this.cutShort;
     this.cutShort = false;
-    stack.add(fn.node.id);
+    stack.add(nodeId(fn.node));
     let first: PanicSite | null = null;
     this.scan(fn, includeGuarded, depth, stack, (s) => {
       first = s;
       return false;
     });
-    stack.delete(fn.node.id);
+    stack.delete(nodeId(fn.node));
     // A site found is final; "no site" only when nothing below was cut short by the depth limit or a cycle.
-    if (first || !this.cutShort) memo.set(fn.node.id, first);
+    if (first || !this.cutShort) memo.set(nodeId(fn.node), first);
     this.cutShort ||= outer;
     return first;
   }
@@ -226,7 +227,7 @@ export class PanicAnalysis {
       if (holder.type !== 'arguments') value = holder;
       holder = file.parent(holder);
     }
-    if (holder?.type !== 'let_declaration' || holder.childForFieldName('value')?.id !== value.id) return null;
+    if (holder?.type !== 'let_declaration' || !sameNode(holder.childForFieldName('value'), value)) return null;
     const pattern = holder.childForFieldName('pattern');
     if (pattern?.type !== 'identifier') return null;
     const name = pattern.text;
@@ -415,9 +416,9 @@ function handedTo(file: SourceFile, value: Node): Node | null {
       if (!call || call.type !== 'call_expression') return null;
       if (!isUnwindSafeWrapper(call)) return call;
       cur = call;
-    } else if (p.type === 'field_expression' && p.childForFieldName('value')?.id === cur.id) {
+    } else if (p.type === 'field_expression' && sameNode(p.childForFieldName('value'), cur)) {
       const call = file.parent(p);
-      return call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id ? call : null;
+      return call?.type === 'call_expression' && sameNode(call.childForFieldName('function'), p) ? call : null;
     } else {
       return null;
     }
@@ -477,9 +478,9 @@ function isDeferred(file: SourceFile, body: Node, closure: Node): boolean {
   const at = file.parent(v);
   if (!at) return false;
   if (at.type === 'field_initializer' || at.type === 'return_expression') return true;
-  if (at.type === 'assignment_expression') return at.childForFieldName('right')?.id === v.id && at.childForFieldName('left')?.type === 'field_expression';
+  if (at.type === 'assignment_expression') return sameNode(at.childForFieldName('right'), v) && at.childForFieldName('left')?.type === 'field_expression';
   // The function's value: its body's tail expression.
-  if (at.id === body.id) return body.namedChildren.filter((c) => !c.type.endsWith('comment')).pop()?.id === v.id;
+  if (sameNode(at, body)) return sameNode(body.namedChildren.filter((c) => !c.type.endsWith('comment')).pop(), v);
   return false;
 }
 

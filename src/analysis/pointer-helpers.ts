@@ -15,6 +15,7 @@ import { asPathCall, callArgs, lastOf } from '../syntax.js';
 import { calleeName, declaredTypes, parameterFor, resolveCallee } from './callees.js';
 import { integerParams, LengthGuards, lengthsPassed } from './length-guards.js';
 import { PointerParam, type Deref, type NullCheckContext } from './null-checks.js';
+import { nodeId } from '../node-fields.js';
 
 /** A use of the pointer; for a call to a crate helper, also what the helper does with it. */
 export interface PointerUse extends Deref {
@@ -113,8 +114,8 @@ class Tracer {
       kind === 'deref'
         ? ptr.derefs().filter((d) => !ptr.isChecked(d.node) && !guards.guardOf(d.node))
         : this.cstrReads(fn, ptr);
-    const seen = new Set(direct.map((d) => d.node.id));
-    const all = [...direct, ...this.helperCalls(fn, ptr, kind, depth, lengths, guards).filter((h) => !seen.has(h.node.id))];
+    const seen = new Set(direct.map((d) => nodeId(d.node)));
+    const all = [...direct, ...this.helperCalls(fn, ptr, kind, depth, lengths, guards).filter((h) => !seen.has(nodeId(h.node)))];
     return all.sort((a, b) => a.node.startIndex - b.node.startIndex);
   }
 
@@ -153,7 +154,7 @@ class Tracer {
 
   /** The first use of parameter `param` of helper `fn` (memoised; recursion and the depth limit count as "no use"). */
   private firstUse(fn: FnInfo, param: string, kind: Kind, depth: number, lengths: ReadonlySet<string>): PointerUse | null {
-    const active = `${kind}:${fn.node.id}:${param}`;
+    const active = `${kind}:${nodeId(fn.node)}:${param}`;
     const key = `${active}:${depth}:${[...lengths].sort().join(',')}`;
     const cached = this.memo.get(key);
     if (cached !== undefined) return cached;
@@ -180,7 +181,7 @@ class Tracer {
       const p = parameterFor(callee, call, ptrAt);
       const l = parameterFor(callee, call, lenAt);
       if (!p?.isRawPointer || !l) return false;
-      const key = `${callee.node.id}:${p.name}:${l.name}`;
+      const key = `${nodeId(callee.node)}:${p.name}:${l.name}`;
       const known = this.pairing.get(key);
       if (known !== undefined) return known;
       // Recursion: assume not paired while the answer is being worked out.

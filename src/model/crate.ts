@@ -15,6 +15,7 @@ import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js'
 import { occurrences, reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type ModuleTree } from './visibility.js';
+import { sameNode } from '../node-fields.js';
 
 export interface CrateModel {
   root: string;
@@ -247,7 +248,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
       }
       if (!best) return undefined;
       for (const a of file.ancestors(node)) {
-        if (a.type === 'function_item') return a.id === best.node.id ? best : undefined;
+        if (a.type === 'function_item') return sameNode(a, best.node) ? best : undefined;
       }
       return undefined;
     },

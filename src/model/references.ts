@@ -16,6 +16,7 @@
 import type { Node, SourceFile } from '../source.js';
 import { asPathCall, lastSegment, unparen } from '../syntax.js';
 import type { FnInfo } from './functions.js';
+import { sameNode } from '../node-fields.js';
 
 export type Reach =
   | { kind: 'c' }
@@ -101,7 +102,7 @@ function identifierAt(file: SourceFile, start: number, end: number): Node | null
 }
 
 function inTokenTree(node: Node, macro: Node): boolean {
-  for (let a = node.parent; a && a.id !== macro.id; a = a.parent) if (a.type === 'token_tree') return true;
+  for (let a = node.parent; a && !sameNode(a, macro); a = a.parent) if (a.type === 'token_tree') return true;
   return false;
 }
 
@@ -109,13 +110,13 @@ function classify(file: SourceFile, ident: Node): Mention {
   const parent = file.parent(ident);
   if (!parent) return { kind: 'escape' };
   // The definition itself, another function's name, a binding in a pattern, a `use`.
-  if ((parent.type === 'function_item' || parent.type === 'function_signature_item') && parent.childForFieldName('name')?.id === ident.id) return { kind: 'neutral' };
+  if ((parent.type === 'function_item' || parent.type === 'function_signature_item') && sameNode(parent.childForFieldName('name'), ident)) return { kind: 'neutral' };
   if (/pattern$/.test(parent.type) || parent.type === 'let_declaration' || parent.type === 'parameter') return { kind: 'neutral' };
   let e: Node = ident;
   for (let p = file.parent(e); p && (p.type === 'scoped_identifier' || p.type === 'generic_function'); p = file.parent(e)) e = p;
   for (const a of file.ancestors(e)) if (a.type === 'use_declaration') return { kind: 'neutral' };
   const holder = file.parent(e);
-  if (holder?.type === 'call_expression' && holder.childForFieldName('function')?.id === e.id) return { kind: 'call' };
+  if (holder?.type === 'call_expression' && sameNode(holder.childForFieldName('function'), e)) return { kind: 'call' };
   // The value as handed on: `Some(f)`, `f as Cb`, `(f)`.
   let value = e;
   for (let p = file.parent(value); p; p = file.parent(value)) {
@@ -126,11 +127,11 @@ function classify(file: SourceFile, ident: Node): Mention {
   const at = file.parent(value);
   if (at?.type === 'field_initializer') {
     const list = file.parent(at);
-    const siblings = list ? list.namedChildren.filter((c) => c.type === 'field_initializer' && c.id !== at.id).map((c) => c.childForFieldName('value')) : [];
+    const siblings = list ? list.namedChildren.filter((c) => c.type === 'field_initializer' && !sameNode(c, at)).map((c) => c.childForFieldName('value')) : [];
     return siblings.some((v) => v && ownedPointer(file, v)) ? { kind: 'owned', node: list!.parent ?? list! } : { kind: 'escape' };
   }
   if (at?.type === 'arguments') {
-    const siblings = at.namedChildren.filter((c) => c.id !== value.id);
+    const siblings = at.namedChildren.filter((c) => !sameNode(c, value));
     return siblings.some((v) => ownedPointer(file, v)) ? { kind: 'owned', node: file.parent(at) ?? at } : { kind: 'escape' };
   }
   if (inArrayTable(file, value)) return { kind: 'table' };
