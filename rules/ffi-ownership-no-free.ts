@@ -59,18 +59,20 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
   check({ crate, report }) {
     const exported = [...crate.exportsBySymbol.values()];
     const releasers = exported.filter((fn) => releases(fn, crate, 0));
-    // A macro ffiguard cannot expand (a procedural macro: `declare_own!(T)`, `#[ffi_type] struct T`) may export T's free function.
-    // Both read every file: computed only once a finding is about to be reported.
-    let external: Set<string> | undefined;
-    let attributed: Set<string> | undefined;
+    const unreleased: { fn: FnInfo; pointee: string; handoff: { node: Node; what: string; release: string } }[] = [];
     for (const fn of exported) {
       const pointee = returnedPointee(fn);
       if (!pointee) continue;
       const handoff = findHandoff(fn);
       if (!handoff) continue;
       if (releasers.some((r) => r !== fn && r.params.some((p) => takesBack(p.type, pointee)))) continue;
-      external ??= externalMacroArguments(crate.files, crate.macros);
-      attributed ??= typesWithMacroAttributes(crate);
+      unreleased.push({ fn, pointee, handoff });
+    }
+    if (unreleased.length === 0) return;
+    // A macro ffiguard cannot expand (a procedural macro: `declare_own!(T)`, `#[ffi_type] struct T`) may export T's free function.
+    const external = externalMacroArguments(crate.files, crate.macros);
+    const attributed = typesWithMacroAttributes(crate, new Set(unreleased.map((u) => u.pointee)));
+    for (const { fn, pointee, handoff } of unreleased) {
       if (external.has(pointee) || attributed.has(pointee)) continue;
       const returned = fn.node.childForFieldName('return_type')!.text.replace(/\s+/g, ' ');
       report({
@@ -89,18 +91,23 @@ const BUILTIN_ATTRIBUTES = new Set(['derive', 'repr', 'allow', 'warn', 'deny', '
 
 const TYPE_ITEMS = ['struct_item', 'enum_item', 'union_item'];
 
-/** Structs and enums under an attribute macro (`#[ffi_type]`, `#[wasmtime::c_api]`): it may generate their functions. */
-function typesWithMacroAttributes(crate: CrateModel): Set<string> {
+/** Which of `names` are structs, enums or unions under an attribute macro (`#[ffi_type]`, `#[wasmtime::c_api]`): it may generate their functions. */
+function typesWithMacroAttributes(crate: CrateModel, names: Set<string>): Set<string> {
   const out = new Set<string>();
-  // An attribute on a type has no trigger text: every file is read (once a finding is about to be reported).
-  for (const file of crate.allFiles()) {
-    if (!file.text.includes('#[')) continue;
+  // An attribute on a type has no trigger text: every file that declares one of the types is read,
+  // parsed if the prefilter left it out.
+  const declares = new RegExp(`\\b(?:struct|enum|union)\\s+(?:${[...names].map(escapeRegExp).join('|')})\\b`);
+  for (const file of crate.allFiles((text) => text.includes('#[') && declares.test(text))) {
     for (const n of file.nodesOfTypes(TYPE_ITEMS, /\b(struct|enum|union)\b/)) {
       const name = n.childForFieldName('name')?.text;
-      if (name && leadingAttributes(n).some((a) => !BUILTIN_ATTRIBUTES.has(a.name.split('::')[0]!))) out.add(name);
+      if (name && names.has(name) && leadingAttributes(n).some((a) => !BUILTIN_ATTRIBUTES.has(a.name.split('::')[0]!))) out.add(name);
     }
   }
   return out;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function returnedPointee(fn: FnInfo): string | null {

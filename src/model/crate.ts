@@ -52,8 +52,11 @@ export interface CrateModel {
   modules: ModuleTree;
   /** How many of the files the prefilter left out were parsed after all (a call led into them). */
   laterParsed(): number;
-  /** Every file of the crate, parsing those the prefilter left out: for questions no trigger text announces. */
-  allFiles(): SourceFile[];
+  /**
+   * Every file of the crate, parsing those the prefilter left out: for questions no trigger text
+   * announces. With `mayHold`, only files whose text passes it (the others are not parsed).
+   */
+  allFiles(mayHold?: (text: string) => boolean): SourceFile[];
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
 }
@@ -239,7 +242,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     isExported: (fn) => !fn.expanded && modules.isExported(fn),
     modules,
     laterParsed: () => laterFiles.parsedCount,
-    allFiles: () => [...files, ...laterFiles.all()],
+    allFiles: (mayHold) => [...(mayHold ? files.filter((f) => mayHold(f.text)) : files), ...laterFiles.all(mayHold)],
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
       let best: FnInfo | undefined;
@@ -301,10 +304,16 @@ class LaterParse {
     return out;
   }
 
-  /** Every left-out file, parsed. */
-  all(): SourceFile[] {
-    for (const src of this.later?.sources ?? []) this.load(src);
-    return [...this.parsed.values()].filter((f): f is SourceFile => f !== null);
+  /** Every left-out file (with `mayHold`, those whose text passes it), parsed. */
+  all(mayHold?: (text: string) => boolean): SourceFile[] {
+    const out: SourceFile[] = [];
+    for (const src of this.later?.sources ?? []) {
+      if (mayHold && !mayHold(src.text)) continue;
+      this.load(src);
+      const file = this.parsed.get(src.path);
+      if (file) out.push(file);
+    }
+    return out;
   }
 }
 
