@@ -1,6 +1,9 @@
 /** tree-sitter parsers, created once, and the text fixes the grammar needs before it can parse real code. */
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
+import { installNodeMemo } from './node-memo.js';
+
+installNodeMemo();
 
 let rustParser: Parser | undefined;
 

@@ -1,0 +1,116 @@
+/**
+ * Remembers, on each node object, what the analyses ask it again and again: its parent, children,
+ * fields and end. Every read through the tree-sitter binding is a native call that builds fresh node
+ * objects; the FFI-body analyses walk the same bodies many times, and these reads were about a third
+ * of a cold scan. Trees are never edited here, so an answer never goes stale.
+ *
+ * The binding hands out one object per node while it is alive (it keeps a cache of them per tree), so
+ * what is stored on an object is found again by whoever reaches the same node. Child lists are frozen:
+ * they are shared now, and a caller that sorted one in place would change it for everyone (and gets
+ * a TypeError instead).
+ */
+import Parser from 'tree-sitter';
+
+const MEMO = Symbol('ffiguard.nodeMemo');
+
+interface Memo {
+  parent?: Parser.SyntaxNode | null;
+  children?: readonly Parser.SyntaxNode[];
+  namedChildren?: readonly Parser.SyntaxNode[];
+  startIndex?: number;
+  endIndex?: number;
+  fields?: Map<string, Parser.SyntaxNode | null>;
+}
+
+type Memoised = Parser.SyntaxNode & { [MEMO]?: Memo };
+
+let installed = false;
+
+/** Installs the memoising reads on the binding's node class (once; idempotent). */
+export function installNodeMemo(): void {
+  if (installed) return;
+  installed = true;
+  const proto = (Parser as unknown as { SyntaxNode: { prototype: object } }).SyntaxNode.prototype;
+  const getter = (name: string): ((this: Parser.SyntaxNode) => unknown) => Object.getOwnPropertyDescriptor(proto, name)!.get!;
+  const memo = (n: Memoised): Memo => (n[MEMO] ??= {});
+
+  const parent = getter('parent');
+  const children = getter('children');
+  const namedChildren = getter('namedChildren');
+  const startIndex = getter('startIndex');
+  const endIndex = getter('endIndex');
+  const childForFieldName = (proto as { childForFieldName: (this: Parser.SyntaxNode, f: string) => Parser.SyntaxNode | null }).childForFieldName;
+
+  const define = (name: string, get: (this: Memoised) => unknown): void => {
+    Object.defineProperty(proto, name, { get, configurable: true, enumerable: false });
+  };
+  define('parent', function () {
+    const m = memo(this);
+    if (m.parent === undefined) m.parent = parent.call(this) as Parser.SyntaxNode | null;
+    return m.parent;
+  });
+  define('children', function () {
+    const m = memo(this);
+    return (m.children ??= Object.freeze(children.call(this) as Parser.SyntaxNode[]));
+  });
+  define('namedChildren', function () {
+    const m = memo(this);
+    return (m.namedChildren ??= Object.freeze(namedChildren.call(this) as Parser.SyntaxNode[]));
+  });
+  define('startIndex', function () {
+    const m = memo(this);
+    return (m.startIndex ??= startIndex.call(this) as number);
+  });
+  define('endIndex', function () {
+    const m = memo(this);
+    return (m.endIndex ??= endIndex.call(this) as number);
+  });
+  define('childCount', function () {
+    return this.children.length;
+  });
+  define('namedChildCount', function () {
+    return this.namedChildren.length;
+  });
+  define('firstNamedChild', function () {
+    return this.namedChildren[0] ?? null;
+  });
+  define('lastNamedChild', function () {
+    const kids = this.namedChildren;
+    return kids[kids.length - 1] ?? null;
+  });
+  define('firstChild', function () {
+    return this.children[0] ?? null;
+  });
+  define('lastChild', function () {
+    const kids = this.children;
+    return kids[kids.length - 1] ?? null;
+  });
+  Object.defineProperty(proto, 'child', {
+    value(this: Parser.SyntaxNode, i: number) {
+      return this.children[i] ?? null;
+    },
+    configurable: true,
+    writable: true,
+  });
+  Object.defineProperty(proto, 'namedChild', {
+    value(this: Parser.SyntaxNode, i: number) {
+      return this.namedChildren[i] ?? null;
+    },
+    configurable: true,
+    writable: true,
+  });
+  Object.defineProperty(proto, 'childForFieldName', {
+    value(this: Memoised, field: string) {
+      const m = memo(this);
+      const fields = (m.fields ??= new Map());
+      let child = fields.get(field);
+      if (child === undefined) {
+        child = childForFieldName.call(this, field);
+        fields.set(field, child);
+      }
+      return child;
+    },
+    configurable: true,
+    writable: true,
+  });
+}
