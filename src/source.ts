@@ -175,8 +175,8 @@ export class SourceFile {
 
   /**
    * Nodes of the given types, in the order `walk` would visit them, found by one native query instead
-   * of a walk: in the file's tree, and in the arguments of macro invocations whose text can hold such a
-   * node (`expandWhen`; an invocation like `println!(..)` is not re-parsed for nothing).
+   * of a walk: in the file's tree, and in the arguments of macro invocations whose arguments' text can
+   * hold such a node (`expandWhen`; an invocation like `println!(..)` is not re-parsed for nothing).
    */
   nodesOfTypes(types: readonly string[], expandWhen: RegExp): Node[] {
     const query = rustQuery(`[${[...new Set([...types, 'macro_invocation'])].map((t) => `(${t})`).join(' ')}] @n`);
@@ -189,7 +189,9 @@ export class SourceFile {
           continue;
         }
         if (wanted.has('macro_invocation')) out.push(node);
-        if (!expandWhen.test(this.text.slice(node.startIndex, node.endIndex))) continue;
+        // The arguments, not the invocation: its own `name!(` would match an `\w!(` pattern every time.
+        const args = node.namedChildren.find((c) => c.type === 'token_tree');
+        if (!args || !expandWhen.test(this.text.slice(args.startIndex, args.endIndex))) continue;
         const inner = this.expansion(node);
         if (inner) visit(inner);
       }
