@@ -13,13 +13,15 @@ import Parser from 'tree-sitter';
 
 const MEMO = Symbol('ffiguard.nodeMemo');
 
-interface Memo {
-  parent?: Parser.SyntaxNode | null;
-  children?: readonly Parser.SyntaxNode[];
-  namedChildren?: readonly Parser.SyntaxNode[];
-  startIndex?: number;
-  endIndex?: number;
-  fields?: Map<string, Parser.SyntaxNode | null>;
+/** One shape for every memo (all slots present from the start), so V8 keeps them compact. */
+class Memo {
+  parent: Parser.SyntaxNode | null | undefined = undefined;
+  children: readonly Parser.SyntaxNode[] | undefined = undefined;
+  namedChildren: readonly Parser.SyntaxNode[] | undefined = undefined;
+  startIndex = -1;
+  endIndex = -1;
+  /** Fields asked for, as [name, child, name, child ...]: a node is asked for few. */
+  fields: (string | Parser.SyntaxNode | null)[] | undefined = undefined;
 }
 
 type Memoised = Parser.SyntaxNode & { [MEMO]?: Memo };
@@ -32,7 +34,7 @@ export function installNodeMemo(): void {
   installed = true;
   const proto = (Parser as unknown as { SyntaxNode: { prototype: object } }).SyntaxNode.prototype;
   const getter = (name: string): ((this: Parser.SyntaxNode) => unknown) => Object.getOwnPropertyDescriptor(proto, name)!.get!;
-  const memo = (n: Memoised): Memo => (n[MEMO] ??= {});
+  const memo = (n: Memoised): Memo => (n[MEMO] ??= new Memo());
 
   const parent = getter('parent');
   const children = getter('children');
@@ -59,11 +61,13 @@ export function installNodeMemo(): void {
   });
   define('startIndex', function () {
     const m = memo(this);
-    return (m.startIndex ??= startIndex.call(this) as number);
+    if (m.startIndex < 0) m.startIndex = startIndex.call(this) as number;
+    return m.startIndex;
   });
   define('endIndex', function () {
     const m = memo(this);
-    return (m.endIndex ??= endIndex.call(this) as number);
+    if (m.endIndex < 0) m.endIndex = endIndex.call(this) as number;
+    return m.endIndex;
   });
   define('childCount', function () {
     return this.children.length;
@@ -102,12 +106,10 @@ export function installNodeMemo(): void {
   Object.defineProperty(proto, 'childForFieldName', {
     value(this: Memoised, field: string) {
       const m = memo(this);
-      const fields = (m.fields ??= new Map());
-      let child = fields.get(field);
-      if (child === undefined) {
-        child = childForFieldName.call(this, field);
-        fields.set(field, child);
-      }
+      const fields = (m.fields ??= []);
+      for (let i = 0; i < fields.length; i += 2) if (fields[i] === field) return fields[i + 1] as Parser.SyntaxNode | null;
+      const child = childForFieldName.call(this, field);
+      fields.push(field, child);
       return child;
     },
     configurable: true,
