@@ -90,8 +90,61 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
     }
   }
   const vis = node.namedChildren.find((c) => c.type === 'visibility_modifier');
-  const attributes = leadingAttributes(node);
-  const container = enclosingContainer(node, file);
+  // Every `fn` of a crate is collected, most of them only to be found by name: what costs a walk of
+  // siblings or ancestors (attributes, the enclosing impl, the parameters) is read when first asked.
+  let attributes: Attribute[] | undefined;
+  let exported: boolean | undefined;
+  let container: { implType: string | null; inTrait: boolean } | undefined;
+  let signature: { params: Param[]; hasSelf: boolean } | undefined;
+  const attrs = (): Attribute[] => (attributes ??= leadingAttributes(node));
+  const where = () => (container ??= enclosingContainer(node, file));
+  const sig = () => (signature ??= parameters(node));
+  return {
+    file,
+    node,
+    name: nameNode.text,
+    nameNode,
+    body: node.childForFieldName('body'),
+    abi,
+    isUnsafe,
+    visibility: vis ? vis.text.replace(/\s+/g, '') : null,
+    get params() {
+      return sig().params;
+    },
+    get hasSelf() {
+      return sig().hasSelf;
+    },
+    get attributes() {
+      return attrs();
+    },
+    get exported() {
+      // No attribute can export it when the file never says `no_mangle` or `export_name`.
+      return (exported ??= mayExport(file) && attrs().some((a) => a.name === 'no_mangle' || a.name === 'export_name'));
+    },
+    set exported(value: boolean) {
+      exported = value;
+    },
+    get implType() {
+      return where().implType;
+    },
+    get inTrait() {
+      return where().inTrait;
+    },
+  };
+}
+
+const exportWords = new WeakMap<SourceFile, boolean>();
+
+function mayExport(file: SourceFile): boolean {
+  let may = exportWords.get(file);
+  if (may === undefined) {
+    may = file.text.includes('no_mangle') || file.text.includes('export_name');
+    exportWords.set(file, may);
+  }
+  return may;
+}
+
+function parameters(node: Node): { params: Param[]; hasSelf: boolean } {
   const params: Param[] = [];
   let hasSelf = false;
   for (const p of node.childForFieldName('parameters')?.namedChildren ?? []) {
@@ -102,22 +155,7 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
     if (!type || names.length !== 1) continue;
     params.push({ name: names[0]!, node: p, type, isRawPointer: type.type === 'pointer_type' });
   }
-  return {
-    file,
-    node,
-    name: nameNode.text,
-    nameNode,
-    body: node.childForFieldName('body'),
-    params,
-    abi,
-    isUnsafe,
-    visibility: vis ? vis.text.replace(/\s+/g, '') : null,
-    attributes,
-    exported: attributes.some((a) => a.name === 'no_mangle' || a.name === 'export_name'),
-    implType: container.implType,
-    inTrait: container.inTrait,
-    hasSelf,
-  };
+  return { params, hasSelf };
 }
 
 function enclosingContainer(node: Node, file: SourceFile): { implType: string | null; inTrait: boolean } {
