@@ -239,7 +239,9 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     imports,
     typeAliases,
     // The module tree knows written items only; generated functions are judged at their macro.
-    isExported: (fn) => !fn.expanded && modules.isExported(fn),
+    // Only a `pub` item, or an item of a trait (which shares the trait's visibility), can be: the
+    // module tree, which reads every file, is not built to say no to the others.
+    isExported: (fn) => !fn.expanded && (fn.visibility === 'pub' || fn.inTrait) && modules.isExported(fn),
     modules,
     laterParsed: () => laterFiles.parsedCount,
     allFiles: (mayHold) => [...(mayHold ? files.filter((f) => mayHold(f.text)) : files), ...laterFiles.all(mayHold)],
