@@ -9,9 +9,7 @@ import type { AnalyzerConfig } from './config.js';
 import { configuredSeverity, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
 import type { Finding, Notification } from './findings.js';
-import { analyzeCrate } from './analyze.js';
 import { cacheFile, loadCached, saveCached, type CacheEntry } from './cache.js';
-import { ALL_RULES } from '../rules/index.js';
 
 export interface CrateJob {
   root: string;
@@ -133,6 +131,8 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
       notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
     }
   }
+  // The analysis (rules, crate model, tree-sitter) is loaded the first time a crate needs it, never by a scan answered from the cache.
+  const [{ analyzeCrate }, { ALL_RULES }] = await Promise.all([import('./analyze.js'), import('../rules/index.js')]);
   const ruleSet = new Set(job.ruleIds);
   const rules = ALL_RULES.filter((r) => ruleSet.has(r.id));
   const result = await analyzeCrate(job.root, job.settings, sources, {
