@@ -4,11 +4,32 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
 import { parse, TomlError } from 'smol-toml';
 import type { CrateSettings } from './crate-unit.js';
 import type { Notification } from './findings.js';
 import { UsageError } from './errors.js';
+import type * as WorkspaceGlob from './workspace-glob.js';
+
+/** fast-glob, once a workspace pattern needed it (see loadWorkspaceGlob). */
+let glob: typeof WorkspaceGlob | undefined;
+
+/**
+ * Thrown by the functions below when they meet a pattern that may be a glob before fast-glob is
+ * loaded: the caller (discover) loads it with loadWorkspaceGlob and starts again. Reading manifests
+ * has no side effects, so starting again gives what one pass with fast-glob loaded would.
+ */
+export class WorkspaceGlobNeeded extends Error {}
+
+export async function loadWorkspaceGlob(): Promise<void> {
+  glob ??= await import('./workspace-glob.js');
+}
+
+/** fast-glob's isDynamicPattern; a pattern with none of the characters it looks for is plain without asking it. */
+function isDynamicPattern(pattern: string): boolean {
+  if (!/[\\*?![({]/.test(pattern)) return false;
+  if (!glob) throw new WorkspaceGlobNeeded(`fast-glob is needed for the pattern \`${pattern}\``);
+  return glob.isDynamicPattern(pattern);
+}
 
 /**
  * The parts of a Cargo.toml that ffiguard uses. A key ffiguard reads with a value of the wrong type
@@ -297,17 +318,17 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
 function isExcluded(root: Manifest, crateDir: string): boolean {
   const rootDir = dirname(root.path);
   const { members = [], exclude = [] } = root.workspace ?? {};
-  const listed = members.filter((m) => !fg.isDynamicPattern(m)).some((m) => isWithin(crateDir, resolve(rootDir, m)));
+  const listed = members.filter((m) => !isDynamicPattern(m)).some((m) => isWithin(crateDir, resolve(rootDir, m)));
   return !listed && exclude.flatMap((ex) => expandDirs(rootDir, ex)).some((ex) => isWithin(crateDir, ex));
 }
 
 /** Absolute directories a member/exclude entry names: a glob is expanded, a plain path kept even if missing. */
 function expandDirs(rootDir: string, pattern: string): string[] {
-  if (!fg.isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
+  if (!isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
   // Links are matched but not walked through (`**` through a link loop never ends); one that the
   // pattern matches and that leads to a directory is kept, for workspaceMembers to judge.
-  return fg
-    .sync(pattern, { cwd: rootDir, onlyFiles: false, absolute: true, followSymbolicLinks: false })
+  return glob!
+    .globPaths(rootDir, pattern)
     .map((p) => resolve(p))
     .filter(isDirectory)
     .sort();

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
-import { crateSettings, findWorkspaceRoot, readManifest, workspaceMembers } from './cargo.js';
+import { crateSettings, findWorkspaceRoot, loadWorkspaceGlob, readManifest, workspaceMembers, WorkspaceGlobNeeded } from './cargo.js';
 import { DEFAULT_SETTINGS, type CrateSettings, type CrateUnit } from './crate-unit.js';
 import type { Notification } from './findings.js';
 import { UsageError } from './errors.js';
@@ -22,6 +22,17 @@ export interface DiscoverOptions {
 }
 
 export async function discover(paths: string[], cwd: string, options: DiscoverOptions = {}): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
+  try {
+    return await discoverOnce(paths, cwd, options);
+  } catch (error) {
+    // A workspace pattern that may be a glob: load fast-glob (most workspaces never need it) and start again.
+    if (!(error instanceof WorkspaceGlobNeeded)) throw error;
+    await loadWorkspaceGlob();
+    return discoverOnce(paths, cwd, options);
+  }
+}
+
+async function discoverOnce(paths: string[], cwd: string, options: DiscoverOptions): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
   const discovery = new Discovery(!!options.followSymlinks);
   for (const path of paths) await discovery.add(path, cwd);
   return { crates: discovery.finish(), notifications: dedupeNotifications(discovery.notifications) };
