@@ -79,6 +79,21 @@ function table(value: unknown): Table | undefined {
 const string = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
+export type ReadManifest = (path: string) => Manifest;
+
+/**
+ * readManifest, each file read once: for one discovery, where every crate of a workspace asks for the
+ * workspace's manifest. Manifests are never modified; one that cannot be read is tried (and fails) again.
+ */
+export function manifestReader(): ReadManifest {
+  const read = new Map<string, Manifest>();
+  return (path) => {
+    let manifest = read.get(path);
+    if (!manifest) read.set(path, (manifest = readManifest(path)));
+    return manifest;
+  };
+}
+
 export function readManifest(path: string): Manifest {
   let doc: Table;
   let text: string;
@@ -239,9 +254,9 @@ function pathDependencies(doc: Table): string[] {
  * The settings of the package at `manifestPath`. Profiles come from the workspace root when there is
  * one, because Cargo ignores `[profile]` in member manifests.
  */
-export function crateSettings(manifestPath: string, workspaceRootManifest?: string): CrateSettings {
-  const own = readManifest(manifestPath);
-  const root = workspaceRootManifest ? readManifest(workspaceRootManifest) : own;
+export function crateSettings(manifestPath: string, workspaceRootManifest?: string, read: ReadManifest = readManifest): CrateSettings {
+  const own = read(manifestPath);
+  const root = workspaceRootManifest ? read(workspaceRootManifest) : own;
   const declared = own.package?.rustVersion;
   const libRoot = resolve(dirname(own.path), own.libPath ?? 'src/lib.rs');
   return {
@@ -261,15 +276,15 @@ export function crateSettings(manifestPath: string, workspaceRootManifest?: stri
  * package itself if it declares `[workspace]`, its `package.workspace` pointer, else the nearest
  * ancestor declaring `[workspace]` that does not exclude it. Undefined for a standalone package.
  */
-export function findWorkspaceRoot(manifestPath: string): string | undefined {
-  const own = readManifest(manifestPath);
+export function findWorkspaceRoot(manifestPath: string, read: ReadManifest = readManifest): string | undefined {
+  const own = read(manifestPath);
   const crateDir = dirname(own.path);
   if (own.workspace) return own.path;
   if (own.package?.workspace) return resolve(crateDir, own.package.workspace, 'Cargo.toml');
   for (let dir = dirname(crateDir); ; dir = dirname(dir)) {
     const candidate = join(dir, 'Cargo.toml');
     if (existsSync(candidate)) {
-      const manifest = readManifest(candidate);
+      const manifest = read(candidate);
       if (manifest.workspace && !isExcluded(manifest, crateDir)) return manifest.path;
     }
     if (dirname(dir) === dir) return undefined;
@@ -283,7 +298,8 @@ export function findWorkspaceRoot(manifestPath: string): string | undefined {
  * scanning. So is a member outside the workspace directory (by its path, or through a symbolic link
  * unless `followSymlinks`): a manifest from a pull request must not point ffiguard at the rest of the machine.
  */
-export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolean } = {}): { dirs: string[]; notifications: Notification[] } {
+export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolean; read?: ReadManifest } = {}): { dirs: string[]; notifications: Notification[] } {
+  const read = opts.read ?? readManifest;
   const rootDir = dirname(root.path);
   const notifications: Notification[] = [];
   const warn = (message: string) => notifications.push({ level: 'warning', file: root.path, message });
@@ -303,7 +319,7 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
   }
   // A Set visits entries added during iteration, so this follows path dependencies transitively.
   for (const dir of members) {
-    for (const dep of readManifest(join(dir, 'Cargo.toml')).pathDependencies) {
+    for (const dep of read(join(dir, 'Cargo.toml')).pathDependencies) {
       const depDir = resolve(dir, dep);
       if (existsSync(join(depDir, 'Cargo.toml')) && inside(depDir) && !isExcluded(root, depDir)) members.add(depDir);
     }
