@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import type { AnalyzerConfig } from './config.js';
 import { configuredSeverity, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
-import type { Finding, Notification } from './findings.js';
+import { dedupeFindings, type Finding, type Notification } from './findings.js';
 import { cacheFile, loadCached, saveCached, type CacheEntry } from './cache.js';
 
 export interface CrateJob {
@@ -148,7 +148,8 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
     progress,
   });
   const levels = new Map(job.levels);
-  const findings = result.findings.map((f) => {
+  // De-duplicated here, once, so that a scan answered from the cache need not (see scan.ts).
+  const findings = dedupeFindings(result.findings).map((f) => {
     const level = levels.get(f.ruleId);
     const rule = rules.find((r) => r.id === f.ruleId);
     return level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f;

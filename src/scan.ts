@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { toolFingerprint } from './cache.js';
 import { defaultJobs, runCrateJobs } from './pool.js';
-import type { CrateJob, FileProgress } from './scan-crate.js';
+import type { CrateJob, CrateScan, FileProgress } from './scan-crate.js';
 import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
 import { fileFilter, loadProjectConfig, withConfiguredNames, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
 import { discover, isHeader } from './discover.js';
-import { compareFindings, type Finding } from './findings.js';
+import { compareFindings, dedupeFindings } from './findings.js';
 import type { Rule } from './rule.js';
 import { RULE_IDS } from './rule-ids.js';
 import type { ScanResult } from './scan-result.js';
@@ -106,7 +106,8 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const findings = results.flatMap((r) => r.findings);
   for (const r of results) notifications.push(...r.notifications);
   return {
-    findings: dedupe(findings).sort(compareFindings),
+    // Each crate's findings are de-duplicated already (scan-crate.ts); across crates only a file two crates share (a --header) can repeat one.
+    findings: (sharesFiles(results) ? dedupeFindings(findings) : findings).sort(compareFindings),
     notifications,
     ruleIds,
     ...(opts.loadRules === false ? {} : { rules: chosen ?? (await ruleObjects(ruleIds)) }),
@@ -138,12 +139,15 @@ function defaultCacheDir(settings: CrateSettings): string | undefined {
   return manifest ? path.join(path.dirname(manifest), 'target', 'ffiguard') : undefined;
 }
 
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.ruleId}\0${f.span.file}\0${f.span.startLine}:${f.span.startColumn}\0${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/** Do findings of two crates point into the same file? */
+function sharesFiles(results: CrateScan[]): boolean {
+  const owner = new Map<string, number>();
+  for (const [i, r] of results.entries()) {
+    for (const f of r.findings) {
+      const o = owner.get(f.span.file);
+      if (o === undefined) owner.set(f.span.file, i);
+      else if (o !== i) return true;
+    }
+  }
+  return false;
 }
