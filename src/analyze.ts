@@ -1,68 +1,22 @@
-/** Files → crate model → every rule → findings (suppressed, sorted, de-duplicated). */
-import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
+/** One crate's files → crate model → every rule → findings (suppressed). The whole scan is in scan.ts. */
 import path from 'node:path';
-import { toolFingerprint } from './cache.js';
-import { defaultJobs, runCrateJobs } from './pool.js';
-import { lineCount, type CrateJob, type FileProgress } from './scan-crate.js';
+import { lineCount, type FileProgress } from './scan-crate.js';
 import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
-import { fileFilter, loadProjectConfig, withConfiguredNames, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
-import { discover } from './discover.js';
-import { compareFindings, type Finding, type Notification, type Span } from './findings.js';
+import type { Finding, Notification, Span } from './findings.js';
 import { buildCrateModel } from './model/crate.js';
 import { ExpandedSource } from './model/expand.js';
 import { inTestCode, testRanges } from './model/test-code.js';
 import type { Locatable, Rule } from './rule.js';
-import type { ScanResult } from './scan-result.js';
 import { abiHeaders } from './c/abi-headers.js';
 import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
 import { ParseTimeout } from './parse.js';
 import { prefilter } from './prefilter.js';
-import { reportRoot } from './report-root.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
 
-export interface ScanOptions {
-  paths: string[];
-  cwd: string;
-  config?: AnalyzerConfig;
-  rules?: Rule[];
-  includeSuppressed?: boolean;
-  /** C headers named on the command line (`--header`), added to every crate they belong to. */
-  headers?: string[];
-  /** Skip C headers altogether (`--no-headers`). */
-  noHeaders?: boolean;
-  /** Also report findings in test code (`tests/`, `benches/`, `#[cfg(test)]`, `#[test]`). */
-  includeTests?: boolean;
-  /** A configuration file named with `--config`; else ffiguard.toml or Cargo.toml metadata is looked for (see config-file.ts). */
-  configFile?: string;
-  /** Rule levels from `--rule ID=LEVEL`, over those of the configuration file. */
-  ruleLevels?: Record<string, RuleLevel>;
-  /** Files larger than this many bytes are skipped with a notification (`--max-file-size`). */
-  maxFileSize?: number;
-  /** A file whose parse takes longer than this is skipped with a notification (`--max-parse-seconds`). */
-  maxParseSeconds?: number;
-  /** Crates analysed in parallel (worker threads); 1 analyses in this thread. Default: the available cores. */
-  jobs?: number;
-  /** Reuse and record results in the incremental cache (see cache.ts). Off unless asked: the CLI asks. */
-  cache?: boolean;
-  /** Where the cache lives (default: each workspace's `target/ffiguard/`). */
-  cacheDir?: string;
-  /** Called as files are analysed (counts since the last call), for a progress bar. */
-  progress?: FileProgress;
-  /** false: parse every file, leaving none out by its text (to check that the prefilter loses nothing). */
-  prefilter?: boolean;
-  /** Told how many files the scan will read, once they are known. */
-  onFiles?: (count: number) => void;
-  /** Follow symbolic links out of the scanned directories (`--follow-symlinks`); see discover.ts. */
-  followSymlinks?: boolean;
-}
-
-export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
-export const DEFAULT_MAX_PARSE_SECONDS = 5;
 /**
  * Syntax trees deeper than this are skipped: no real code nests so deep, and the analyses' walks up
  * and down such a tree (10,000 nested blocks, a million-term `1 + 1 + ..`) take minutes or overflow the stack.
@@ -71,69 +25,6 @@ export const MAX_TREE_DEPTH = 1000;
 
 /** Native trees are freed only when the event loop turns: yield every few files to keep memory flat. */
 const YIELD_EVERY = 20;
-
-export async function scan(opts: ScanOptions): Promise<ScanResult> {
-  const started = performance.now();
-  const { crates, notifications } = await discover(opts.paths, opts.cwd, { followSymlinks: opts.followSymlinks });
-  const project = loadProjectConfig(opts);
-  const levels = new Map([...(project?.rules ?? []), ...Object.entries(opts.ruleLevels ?? {})]);
-  const rules = (opts.rules ?? ALL_RULES).filter((r) => levels.get(r.id) !== 'off');
-  const unknown = rules.find((r) => !ALL_RULES.includes(r));
-  if (unknown) throw new Error(`scan() runs the rules of rules/index.ts only, not \`${unknown.id}\` (use analyzeCrate)`);
-  const config = withConfiguredNames(opts.config ?? DEFAULT_CONFIG, project);
-  const wanted = fileFilter(project);
-  const extraHeaders = [...(opts.headers ?? []).map((h) => path.resolve(opts.cwd, h)), ...(opts.noHeaders ? [] : (project?.headers ?? []))];
-  const jobs: CrateJob[] = crates.map((unit) => {
-    let files = (opts.noHeaders ? unit.files.filter((f) => !isHeader(f)) : unit.files).filter(wanted);
-    // A header named with --header belongs to the crate it sits in, or to every crate when it sits in none.
-    const mine = extraHeaders.filter((h) => h.startsWith(unit.root + path.sep) || !crates.some((c) => h.startsWith(c.root + path.sep)));
-    files = [...new Set([...files, ...mine])];
-    const job: Omit<CrateJob, 'cacheKey'> = {
-      root: unit.root,
-      settings: unit.settings,
-      files,
-      config,
-      ruleIds: rules.map((r) => r.id),
-      levels: [...levels],
-      includeSuppressed: !!opts.includeSuppressed,
-      includeTests: !!opts.includeTests,
-      explicitHeaders: extraHeaders,
-      maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
-      parseBudgetMs: (opts.maxParseSeconds ?? DEFAULT_MAX_PARSE_SECONDS) * 1000,
-      prefilter: opts.prefilter !== false,
-      cacheDir: opts.cache ? (opts.cacheDir ? path.resolve(opts.cwd, opts.cacheDir) : defaultCacheDir(unit.settings)) : undefined,
-    };
-    return { ...job, cacheKey: job.cacheDir ? createHash('sha1').update(toolFingerprint()).update(JSON.stringify({ ...job, files: undefined })).digest('hex') : '' };
-  });
-  opts.onFiles?.(jobs.reduce((n, j) => n + j.files.length, 0));
-  const results = await runCrateJobs(jobs, opts.jobs ?? defaultJobs(), opts.progress);
-  const findings = results.flatMap((r) => r.findings);
-  for (const r of results) notifications.push(...r.notifications);
-  return {
-    findings: dedupe(findings).sort(compareFindings),
-    notifications,
-    rules,
-    filesScanned: results.reduce((n, r) => n + r.filesParsed, 0),
-    filesNotParsed: results.reduce((n, r) => n + r.filesNotParsed, 0),
-    cratesScanned: crates.length,
-    cratesCached: results.filter((r) => r.cached).length,
-    elapsedMs: performance.now() - started,
-    cwd: opts.cwd,
-    repoRoot: reportRoot(opts.cwd, opts.paths.length > 0 ? opts.paths : ['.'], [...results.flatMap((r) => r.filesRead), ...notifications.flatMap((n) => (n.file === undefined ? [] : [n.file]))]),
-    includeSuppressed: !!opts.includeSuppressed,
-    files: results.flatMap((r) => r.filesRead),
-    ...(project ? { config: { file: project.file, table: project.table } } : {}),
-  };
-}
-
-/**
- * Where a crate's cache lives by default: Cargo's `target/` of its workspace (or of the crate), under
- * `ffiguard/`. Files outside any Cargo package have no such place and are not cached without `--cache-dir`.
- */
-function defaultCacheDir(settings: CrateSettings): string | undefined {
-  const manifest = settings.workspaceManifest ?? settings.manifestPath;
-  return manifest ? path.join(path.dirname(manifest), 'target', 'ffiguard') : undefined;
-}
 
 export interface CrateAnalysis {
   findings: Finding[];
@@ -325,12 +216,5 @@ function isCHeader(src: { path: string; text: string }, root: string, opts: { in
   return opts.includeTests || (top !== 'tests' && top !== 'benches');
 }
 
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.ruleId}\0${f.span.file}\0${f.span.startLine}:${f.span.startColumn}\0${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
+// The whole-scan entry point lives in scan.ts (which loads this module only when a crate needs analysing).
+export { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PARSE_SECONDS, scan, type ScanOptions } from './scan.js';

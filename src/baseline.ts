@@ -143,7 +143,7 @@ export function applyBaseline(result: ScanResult, baseline: Baseline, shownAs: s
       findings.push(f);
     }
   }
-  const ran = new Set(result.rules.map((r) => r.id));
+  const ran = new Set(result.ruleIds);
   const scanned = result.files ? new Set(result.files.map((f) => baselinePath(result.repoRoot, f))) : undefined;
   const covered = (e: BaselineEntry) => !scanned || scanned.has(e.path) || !fs.existsSync(path.resolve(result.repoRoot, e.path));
   const absent = [...pending.values()].filter((e) => ran.has(e.ruleId) && covered(e));

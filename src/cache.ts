@@ -39,13 +39,15 @@ export async function loadCached(file: string, key: string): Promise<CacheEntry 
   if (!secret) return undefined;
   let data: unknown;
   try {
-    const text = await fsp.readFile(file, 'utf8');
-    const newline = text.indexOf('\n');
-    const mac = Buffer.from(text.slice(0, newline), 'hex');
-    const body = text.slice(newline + 1);
+    // Read and signed as bytes: the body is decoded once, for JSON.parse, and never encoded again to check it.
+    const bytes = fs.readFileSync(file);
+    const newline = bytes.indexOf(0x0a);
+    if (newline < 0) return undefined;
+    const mac = Buffer.from(bytes.toString('latin1', 0, newline), 'hex');
+    const body = bytes.subarray(newline + 1);
     const expected = sign(secret, body);
-    if (newline < 0 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
-    data = JSON.parse(body);
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+    data = JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
@@ -67,7 +69,7 @@ export async function saveCached(file: string, entry: CacheEntry): Promise<void>
   }
 }
 
-function sign(secret: Buffer, body: string): Buffer {
+function sign(secret: Buffer, body: string | Buffer): Buffer {
   return createHmac('sha256', secret).update(body).digest();
 }
 

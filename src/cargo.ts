@@ -4,11 +4,32 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
 import { parse, TomlError } from 'smol-toml';
 import type { CrateSettings } from './crate-unit.js';
 import type { Notification } from './findings.js';
 import { UsageError } from './errors.js';
+import type * as WorkspaceGlob from './workspace-glob.js';
+
+/** fast-glob, once a workspace pattern needed it (see loadWorkspaceGlob). */
+let glob: typeof WorkspaceGlob | undefined;
+
+/**
+ * Thrown by the functions below when they meet a pattern that may be a glob before fast-glob is
+ * loaded: the caller (discover) loads it with loadWorkspaceGlob and starts again. Reading manifests
+ * has no side effects, so starting again gives what one pass with fast-glob loaded would.
+ */
+export class WorkspaceGlobNeeded extends Error {}
+
+export async function loadWorkspaceGlob(): Promise<void> {
+  glob ??= await import('./workspace-glob.js');
+}
+
+/** fast-glob's isDynamicPattern; a pattern with none of the characters it looks for is plain without asking it. */
+function isDynamicPattern(pattern: string): boolean {
+  if (!/[\\*?![({]/.test(pattern)) return false;
+  if (!glob) throw new WorkspaceGlobNeeded(`fast-glob is needed for the pattern \`${pattern}\``);
+  return glob.isDynamicPattern(pattern);
+}
 
 /**
  * The parts of a Cargo.toml that ffiguard uses. A key ffiguard reads with a value of the wrong type
@@ -57,6 +78,21 @@ function table(value: unknown): Table | undefined {
 }
 const string = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+export type ReadManifest = (path: string) => Manifest;
+
+/**
+ * readManifest, each file read once: for one discovery, where every crate of a workspace asks for the
+ * workspace's manifest. Manifests are never modified; one that cannot be read is tried (and fails) again.
+ */
+export function manifestReader(): ReadManifest {
+  const read = new Map<string, Manifest>();
+  return (path) => {
+    let manifest = read.get(path);
+    if (!manifest) read.set(path, (manifest = readManifest(path)));
+    return manifest;
+  };
+}
 
 export function readManifest(path: string): Manifest {
   let doc: Table;
@@ -218,9 +254,9 @@ function pathDependencies(doc: Table): string[] {
  * The settings of the package at `manifestPath`. Profiles come from the workspace root when there is
  * one, because Cargo ignores `[profile]` in member manifests.
  */
-export function crateSettings(manifestPath: string, workspaceRootManifest?: string): CrateSettings {
-  const own = readManifest(manifestPath);
-  const root = workspaceRootManifest ? readManifest(workspaceRootManifest) : own;
+export function crateSettings(manifestPath: string, workspaceRootManifest?: string, read: ReadManifest = readManifest): CrateSettings {
+  const own = read(manifestPath);
+  const root = workspaceRootManifest ? read(workspaceRootManifest) : own;
   const declared = own.package?.rustVersion;
   const libRoot = resolve(dirname(own.path), own.libPath ?? 'src/lib.rs');
   return {
@@ -240,15 +276,15 @@ export function crateSettings(manifestPath: string, workspaceRootManifest?: stri
  * package itself if it declares `[workspace]`, its `package.workspace` pointer, else the nearest
  * ancestor declaring `[workspace]` that does not exclude it. Undefined for a standalone package.
  */
-export function findWorkspaceRoot(manifestPath: string): string | undefined {
-  const own = readManifest(manifestPath);
+export function findWorkspaceRoot(manifestPath: string, read: ReadManifest = readManifest): string | undefined {
+  const own = read(manifestPath);
   const crateDir = dirname(own.path);
   if (own.workspace) return own.path;
   if (own.package?.workspace) return resolve(crateDir, own.package.workspace, 'Cargo.toml');
   for (let dir = dirname(crateDir); ; dir = dirname(dir)) {
     const candidate = join(dir, 'Cargo.toml');
     if (existsSync(candidate)) {
-      const manifest = readManifest(candidate);
+      const manifest = read(candidate);
       if (manifest.workspace && !isExcluded(manifest, crateDir)) return manifest.path;
     }
     if (dirname(dir) === dir) return undefined;
@@ -262,7 +298,8 @@ export function findWorkspaceRoot(manifestPath: string): string | undefined {
  * scanning. So is a member outside the workspace directory (by its path, or through a symbolic link
  * unless `followSymlinks`): a manifest from a pull request must not point ffiguard at the rest of the machine.
  */
-export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolean } = {}): { dirs: string[]; notifications: Notification[] } {
+export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolean; read?: ReadManifest } = {}): { dirs: string[]; notifications: Notification[] } {
+  const read = opts.read ?? readManifest;
   const rootDir = dirname(root.path);
   const notifications: Notification[] = [];
   const warn = (message: string) => notifications.push({ level: 'warning', file: root.path, message });
@@ -282,7 +319,7 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
   }
   // A Set visits entries added during iteration, so this follows path dependencies transitively.
   for (const dir of members) {
-    for (const dep of readManifest(join(dir, 'Cargo.toml')).pathDependencies) {
+    for (const dep of read(join(dir, 'Cargo.toml')).pathDependencies) {
       const depDir = resolve(dir, dep);
       if (existsSync(join(depDir, 'Cargo.toml')) && inside(depDir) && !isExcluded(root, depDir)) members.add(depDir);
     }
@@ -297,17 +334,17 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
 function isExcluded(root: Manifest, crateDir: string): boolean {
   const rootDir = dirname(root.path);
   const { members = [], exclude = [] } = root.workspace ?? {};
-  const listed = members.filter((m) => !fg.isDynamicPattern(m)).some((m) => isWithin(crateDir, resolve(rootDir, m)));
+  const listed = members.filter((m) => !isDynamicPattern(m)).some((m) => isWithin(crateDir, resolve(rootDir, m)));
   return !listed && exclude.flatMap((ex) => expandDirs(rootDir, ex)).some((ex) => isWithin(crateDir, ex));
 }
 
 /** Absolute directories a member/exclude entry names: a glob is expanded, a plain path kept even if missing. */
 function expandDirs(rootDir: string, pattern: string): string[] {
-  if (!fg.isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
+  if (!isDynamicPattern(pattern)) return [resolve(rootDir, pattern)];
   // Links are matched but not walked through (`**` through a link loop never ends); one that the
   // pattern matches and that leads to a directory is kept, for workspaceMembers to judge.
-  return fg
-    .sync(pattern, { cwd: rootDir, onlyFiles: false, absolute: true, followSymbolicLinks: false })
+  return glob!
+    .globPaths(rootDir, pattern)
     .map((p) => resolve(p))
     .filter(isDirectory)
     .sort();

@@ -3,19 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PARSE_SECONDS, scan } from './analyze.js';
-import { applyBaseline, baselineSummary, createBaseline, readBaseline, serializeBaseline } from './baseline.js';
 import { UsageError } from './errors.js';
-import { explainText } from './explain.js';
-import { progressBar } from './progress.js';
 import type { ScanResult } from './scan-result.js';
-import { parseRuleOption, type RuleLevel } from './config-file.js';
-import { writeDefaultConfig } from './config-template.js';
+import { parseRuleOption, type RuleLevel } from './rule-levels.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
+import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PARSE_SECONDS } from './limits.js';
 import { oneLine } from './report/common.js';
-import { renderNotifications } from './report/compact.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/index.js';
-import { ALL_RULES, findRule } from '../rules/index.js';
+import { loadRenderer, REPORT_FORMATS, type ReportFormat } from './report/formats.js';
+
+// Only what parsing the command line needs is imported here: `--version`, `--help` and usage errors
+// answer without loading the scanner, and each command loads what it uses (a scan answered from the
+// cache never loads the analysis, see scan.ts).
 
 export const VERSION: string = readOwnVersion();
 
@@ -99,7 +97,9 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .description('write a commented default ffiguard.toml (every rule at its default level)')
     .argument('[dir]', 'directory to write it in', '.')
     .option('--force', 'overwrite an existing ffiguard.toml')
-    .action((dir: string, flags: { force?: boolean }) => {
+    .action(async (dir: string, flags: { force?: boolean }) => {
+      // The rule modules (and what they import) are loaded only by the commands that print them.
+      const { writeDefaultConfig } = await import('./config-template.js');
       const file = writeDefaultConfig(path.resolve(io.cwd, dir), !!flags.force);
       io.stdout.write(`ffiguard: wrote ${path.relative(io.cwd, file) || file}\n`);
     });
@@ -107,7 +107,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
   program
     .command('rules')
     .description('list every rule with its default severity and summary')
-    .action(() => {
+    .action(async () => {
+      const { ALL_RULES } = await import('../rules/index.js');
       const width = Math.max(...ALL_RULES.map((r) => r.id.length));
       for (const r of ALL_RULES) io.stdout.write(`${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.summary}\n`);
     });
@@ -116,7 +117,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .command('explain')
     .description('print the full documentation of a rule')
     .argument('<rule>', 'rule id, as printed by `ffiguard rules`')
-    .action((id: string) => {
+    .action(async (id: string) => {
+      const [{ findRule }, { explainText }] = await Promise.all([import('../rules/index.js'), import('./explain.js')]);
       const rule = findRule(id);
       if (!rule) throw new UsageError(`unknown rule \`${id}\` (run \`ffiguard rules\` to list them)`);
       io.stdout.write(explainText(rule) + '\n');
@@ -141,10 +143,16 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
 }
 
 async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+  const [{ scan, ruleObjects }, { progressBar }, render, baselines] = await Promise.all([
+    import('./scan.js'),
+    import('./progress.js'),
+    loadRenderer(flags.format),
+    flags.baseline || flags.writeBaseline ? import('./baseline.js') : undefined,
+  ]);
   const output = flags.output ? path.resolve(io.cwd, flags.output) : undefined;
   if (output) checkWritable(output);
   // Read before scanning, so that a wrong path fails at once rather than after a long scan.
-  const baseline = flags.baseline ? readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
+  const baseline = flags.baseline ? baselines!.readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
   const baselineOut = flags.writeBaseline ? path.resolve(io.cwd, flags.writeBaseline) : undefined;
   if (baselineOut) checkWritable(baselineOut, '--write-baseline');
   const bar = progressBar(io.stderr, () => total);
@@ -170,26 +178,29 @@ async function runScan(paths: string[], flags: ScanFlags, io: { stdout: NodeJS.W
       progress: (files, lines) => bar.update(files, lines),
       onFiles: (n) => (total = n),
       followSymlinks: flags.followSymlinks,
+      loadRules: false,
     });
   } finally {
     // Erased even when the scan fails, so that the error does not print on the bar's line.
     bar.done();
   }
   if (baselineOut) {
-    const written = createBaseline(result, VERSION);
-    writeAtomically(baselineOut, serializeBaseline(written), '--write-baseline');
+    const written = baselines!.createBaseline(result, VERSION);
+    writeAtomically(baselineOut, baselines!.serializeBaseline(written), '--write-baseline');
     io.stderr.write(`ffiguard: wrote ${written.findings.length} finding(s) to the baseline ${flags.writeBaseline}\n`);
-    result = applyBaseline(result, baseline ?? written, flags.baseline ?? flags.writeBaseline!);
+    result = baselines!.applyBaseline(result, baseline ?? written, flags.baseline ?? flags.writeBaseline!);
   } else if (baseline) {
-    result = applyBaseline(result, baseline, flags.baseline!);
+    result = baselines!.applyBaseline(result, baseline, flags.baseline!);
   }
+  // Only SARIF prints the rules' documentation: the other formats never load the rule modules for it.
+  if (flags.format === 'sarif') result = { ...result, rules: await ruleObjects(result.ruleIds) };
   const color = flags.format === 'text' && !output && flags.color !== false && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
-  const report = renderReport(flags.format, result, { color, version: VERSION, category: flags.category, absolutePaths: flags.absolutePaths });
+  const report = render(result, { color, version: VERSION, category: flags.category, absolutePaths: flags.absolutePaths });
   if (output) writeAtomically(output, report);
   else io.stdout.write(report);
   // Compact output is read line by line by editors: keep notes about unreadable files on stderr.
-  if (flags.format === 'compact') io.stderr.write(renderNotifications(result));
-  if (flags.format === 'compact' && result.baseline) io.stderr.write(`ffiguard: ${baselineSummary(result.baseline)}\n`);
+  if (flags.format === 'compact') io.stderr.write((await import('./report/compact.js')).renderNotifications(result));
+  if (flags.format === 'compact' && result.baseline) io.stderr.write(`ffiguard: ${baselines!.baselineSummary(result.baseline)}\n`);
   if (flags.failOn === 'none') return 0;
   const threshold = SEVERITY_RANK[flags.failOn];
   return result.findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;

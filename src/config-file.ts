@@ -24,11 +24,11 @@ import { isHeader } from './discover.js';
 import { UsageError } from './errors.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
 import { globMatcher, globProblem } from './glob.js';
-import { ALL_RULES } from '../rules/index.js';
+import { didYouMean, RULE_LEVELS, ruleLevelProblem, ruleList, ruleProblem, type RuleLevel } from './rule-levels.js';
+
+export { didYouMean, parseRuleOption, RULE_LEVELS, type RuleLevel } from './rule-levels.js';
 
 export const CONFIG_FILE_NAME = 'ffiguard.toml';
-export const RULE_LEVELS = ['off', 'note', 'warning', 'error'] as const;
-export type RuleLevel = (typeof RULE_LEVELS)[number];
 
 export interface ProjectConfig {
   /** Absolute path of the file read. */
@@ -197,63 +197,11 @@ function ruleLevels(v: unknown, at: string, fail: (message: string) => never): M
   return levels;
 }
 
-/** `--rule ID=LEVEL` → [id, level]. */
-export function parseRuleOption(spec: string): [string, RuleLevel] {
-  const m = /^([^=]*)=(.*)$/.exec(spec);
-  if (!m) throw new UsageError(`--rule ${spec}: expected ID=LEVEL, e.g. --rule lock-unwrap=off; levels: ${RULE_LEVELS.join(', ')}`);
-  const [, id, level] = m as unknown as [string, string, string];
-  const problem = ruleProblem(id.trim());
-  if (problem) throw new UsageError(`--rule ${spec}: ${problem}${ruleList()}`);
-  const levelProblem = ruleLevelProblem(level.trim());
-  if (levelProblem) throw new UsageError(`--rule ${spec}: ${levelProblem}; levels: ${RULE_LEVELS.join(', ')}`);
-  return [id.trim(), level.trim() as RuleLevel];
-}
-
-function ruleProblem(id: string, where = ''): string | undefined {
-  const ids = ALL_RULES.map((r) => r.id);
-  return ids.includes(id) ? undefined : `unknown rule \`${id}\`${where}${didYouMean(id, ids)}`;
-}
-
-const ruleList = (): string => `; rules: ${ALL_RULES.map((r) => r.id).join(', ')}`;
-
-/** Words other tools use for a level. */
-const LEVEL_SYNONYMS: Record<string, RuleLevel> = { none: 'off', allow: 'off', ignore: 'off', disable: 'off', disabled: 'off', false: 'off', info: 'note', warn: 'warning', deny: 'error', forbid: 'error' };
-
-function ruleLevelProblem(level: string): string | undefined {
-  if ((RULE_LEVELS as readonly string[]).includes(level)) return undefined;
-  const synonym = LEVEL_SYNONYMS[level.toLowerCase()];
-  return `invalid level "${level}"${synonym ? ` (did you mean "${synonym}"?)` : didYouMean(level, RULE_LEVELS, '"')}`;
-}
-
 /** `my_crate::ffi_guard!` → `ffi_guard`; undefined when that is not an identifier. */
 function lastSegment(name: string): string | undefined {
   const last = name.trim().replace(/^#\[|\]$/g, '').replace(/!$/, '').split('::').pop()!.trim();
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(last) ? last : undefined;
 }
-
-/** ` (did you mean `x`?)` for the closest candidate within a few edits, else ''. */
-export function didYouMean(word: string, candidates: readonly string[], quote = '`'): string {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = candidate.startsWith(word) && word.length >= 3 ? 1 : editDistance(word, candidate);
-    if (distance <= Math.max(1, Math.floor(Math.max(word.length, candidate.length) / 3)) && (!best || distance < best.distance)) best = { candidate, distance };
-  }
-  return best ? ` (did you mean ${quote}${best.candidate}${quote}?)` : '';
-}
-
-/** Levenshtein distance with adjacent transpositions counted as one edit (`unwarp` → `unwrap`). */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 
 /** A path as the user would write it: relative to the working directory when below it. */
 function shown(file: string, cwd: string): string {

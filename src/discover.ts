@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
-import { crateSettings, findWorkspaceRoot, readManifest, workspaceMembers } from './cargo.js';
+import { crateSettings, findWorkspaceRoot, loadWorkspaceGlob, manifestReader, workspaceMembers, WorkspaceGlobNeeded } from './cargo.js';
 import { DEFAULT_SETTINGS, type CrateSettings, type CrateUnit } from './crate-unit.js';
 import type { Notification } from './findings.js';
 import { UsageError } from './errors.js';
@@ -22,6 +22,17 @@ export interface DiscoverOptions {
 }
 
 export async function discover(paths: string[], cwd: string, options: DiscoverOptions = {}): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
+  try {
+    return await discoverOnce(paths, cwd, options);
+  } catch (error) {
+    // A workspace pattern that may be a glob: load fast-glob (most workspaces never need it) and start again.
+    if (!(error instanceof WorkspaceGlobNeeded)) throw error;
+    await loadWorkspaceGlob();
+    return discoverOnce(paths, cwd, options);
+  }
+}
+
+async function discoverOnce(paths: string[], cwd: string, options: DiscoverOptions): Promise<{ crates: CrateUnit[]; notifications: Notification[] }> {
   const discovery = new Discovery(!!options.followSymlinks);
   for (const path of paths) await discovery.add(path, cwd);
   return { crates: discovery.finish(), notifications: dedupeNotifications(discovery.notifications) };
@@ -40,6 +51,8 @@ class Discovery {
   private readonly settingsCache = new Map<string, CrateSettings>();
   /** Real paths of the files walks found; others (files named on the command line) are resolved when needed. */
   private readonly realPaths = new Map<string, string>();
+  /** Each Cargo.toml parsed once per discovery. */
+  private readonly readManifest = manifestReader();
 
   constructor(private readonly followSymlinks: boolean) {}
 
@@ -63,9 +76,9 @@ class Discovery {
       throw new UsageError(`permission denied: ${path}`);
     }
     const manifestPath = join(abs, 'Cargo.toml');
-    const manifest = existsSync(manifestPath) ? readManifest(manifestPath) : undefined;
+    const manifest = existsSync(manifestPath) ? this.readManifest(manifestPath) : undefined;
     if (manifest?.workspace) {
-      const { dirs, notifications } = workspaceMembers(manifest, { followSymlinks: this.followSymlinks });
+      const { dirs, notifications } = workspaceMembers(manifest, { followSymlinks: this.followSymlinks, read: this.readManifest });
       this.notifications.push(...notifications);
       for (const dir of dirs) await this.addCrate(dir);
     } else if (manifest?.package) {
@@ -91,7 +104,7 @@ class Discovery {
       const manifestPath = join(pkgDir, 'Cargo.toml');
       try {
         // Found by searching, not named by the user: a broken one should not stop the whole scan.
-        if (readManifest(manifestPath).package) packages.set(pkgDir, { root: pkgDir, files: [], settings: this.settingsOf(manifestPath) });
+        if (this.readManifest(manifestPath).package) packages.set(pkgDir, { root: pkgDir, files: [], settings: this.settingsOf(manifestPath) });
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         this.warn(manifestPath, `${error.message}; its files are scanned without its settings`);
@@ -111,7 +124,7 @@ class Discovery {
 
   private settingsOf(manifestPath: string): CrateSettings {
     let settings = this.settingsCache.get(manifestPath);
-    if (!settings) this.settingsCache.set(manifestPath, (settings = crateSettings(manifestPath, findWorkspaceRoot(manifestPath))));
+    if (!settings) this.settingsCache.set(manifestPath, (settings = crateSettings(manifestPath, findWorkspaceRoot(manifestPath, this.readManifest), this.readManifest)));
     return settings;
   }
 
@@ -246,6 +259,7 @@ async function walk(root: string, opts: { intoPackages: boolean; followSymlinks:
       notifications.push({ level: 'warning', file: dir, message: `cannot read directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
       return;
     }
+    ignores.listed(dir, entries);
     const hasManifest = entries.some((e) => e.isFile() && e.name === 'Cargo.toml');
     if (hasManifest && dir !== root) {
       tree.manifestDirs.push(dir);
@@ -344,6 +358,11 @@ class GitIgnores {
       else if (result.unignored) ignored = false;
     }
     return ignored;
+  }
+
+  /** A directory's entries, as the walk lists them: with no `.gitignore` and no `.git` it has no rules, and no file need be tried. */
+  listed(dir: string, entries: Dirent[]): void {
+    if (!this.rules.has(dir) && !entries.some((e) => e.name === '.gitignore' || e.name === '.git')) this.rules.set(dir, undefined);
   }
 
   private load(dir: string): Ignore | undefined {

@@ -60,3 +60,14 @@ export function compareFindings(a: Finding, b: Finding): number {
     ordinal(a.message, b.message)
   );
 }
+
+/** Findings without repeats (same rule, place and message), the first of each kept, in order. */
+export function dedupeFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.ruleId}\0${f.span.file}\0${f.span.startLine}:${f.span.startColumn}\0${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

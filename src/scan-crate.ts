@@ -4,14 +4,13 @@
  * the main thread or in a worker (see pool.ts) with the same result.
  */
 import { createHash } from 'node:crypto';
+import { statSync, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { AnalyzerConfig } from './config.js';
 import { configuredSeverity, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
-import type { Finding, Notification } from './findings.js';
-import { analyzeCrate } from './analyze.js';
+import { dedupeFindings, type Finding, type Notification } from './findings.js';
 import { cacheFile, loadCached, saveCached, type CacheEntry } from './cache.js';
-import { ALL_RULES } from '../rules/index.js';
 
 export interface CrateJob {
   root: string;
@@ -71,9 +70,10 @@ export async function cachedScan(job: CrateJob, progress?: FileProgress): Promis
   for (const file of job.files) {
     const known = previous.files[file];
     if (!known) return undefined;
-    let stat: Awaited<ReturnType<typeof fs.stat>>;
+    // Synchronous: thousands of stats, each far cheaper than a round trip through the thread pool.
+    let stat: Stats;
     try {
-      stat = await fs.stat(file);
+      stat = statSync(file);
     } catch {
       return undefined;
     }
@@ -133,6 +133,8 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
       notifications.push({ level: 'error', file, message: `could not read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
     }
   }
+  // The analysis (rules, crate model, tree-sitter) is loaded the first time a crate needs it, never by a scan answered from the cache.
+  const [{ analyzeCrate }, { ALL_RULES }] = await Promise.all([import('./analyze.js'), import('../rules/index.js')]);
   const ruleSet = new Set(job.ruleIds);
   const rules = ALL_RULES.filter((r) => ruleSet.has(r.id));
   const result = await analyzeCrate(job.root, job.settings, sources, {
@@ -146,7 +148,8 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
     progress,
   });
   const levels = new Map(job.levels);
-  const findings = result.findings.map((f) => {
+  // De-duplicated here, once, so that a scan answered from the cache need not (see scan.ts).
+  const findings = dedupeFindings(result.findings).map((f) => {
     const level = levels.get(f.ruleId);
     const rule = rules.find((r) => r.id === f.ruleId);
     return level && level !== 'off' && rule ? { ...f, severity: configuredSeverity(f.severity, rule.severity, level) } : f;

@@ -6,8 +6,14 @@ import type { Rule } from './rule.js';
 export interface ScanResult {
   findings: Finding[];
   notifications: Notification[];
-  /** The rules that ran, in the order of `rules/index.ts`. */
-  rules: Rule[];
+  /** Ids of the rules that ran, in the order of `rules/index.ts`. */
+  ruleIds: string[];
+  /**
+   * The rules that ran (their documentation, which SARIF prints). scan() sets them unless asked not to
+   * (`loadRules: false`, what the CLI does for the other formats, so that a scan answered from the
+   * cache loads no rule module).
+   */
+  rules?: Rule[];
   filesScanned: number;
   /** Of those, files the textual prefilter showed no rule needs: never parsed. */
   filesNotParsed?: number;

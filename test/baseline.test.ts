@@ -43,6 +43,7 @@ function result(findings: Finding[], extra: Partial<ScanResult> = {}): ScanResul
   return {
     findings,
     notifications: [],
+    ruleIds: ['panic-across-ffi', 'ffi-null-deref'],
     rules: [rule('panic-across-ffi'), rule('ffi-null-deref')],
     filesScanned: 1,
     cratesScanned: 1,

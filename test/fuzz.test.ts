@@ -202,6 +202,7 @@ function render(root: string, files: { path: string; text: string }[], analysis:
   const result: ScanResult = {
     findings: [...analysis.findings].sort(compareFindings),
     notifications: analysis.notifications,
+    ruleIds: ALL_RULES.map((r) => r.id),
     rules: ALL_RULES,
     filesScanned: analysis.filesParsed,
     cratesScanned: 1,

@@ -28,7 +28,7 @@ function finding(f: Partial<Finding>): Finding {
 }
 
 function scan(findings: Finding[], extra: Partial<ScanResult> = {}): ScanResult {
-  return { findings, notifications: [], rules: [], filesScanned: 3, cratesScanned: 1, elapsedMs: 50, cwd: path.join(root, 'crates', 'kv'), repoRoot: root, includeSuppressed: false, ...extra };
+  return { findings, notifications: [], ruleIds: [], rules: [], filesScanned: 3, cratesScanned: 1, elapsedMs: 50, cwd: path.join(root, 'crates', 'kv'), repoRoot: root, includeSuppressed: false, ...extra };
 }
 
 const opts = (env: Record<string, string | undefined> = {}): RenderOptions => ({ color: false, version: '0', env });

@@ -175,7 +175,7 @@ describe('compact output through the shipped problem matchers', () => {
       related: [],
       span: { file: c.file, startLine: 10 + i, startColumn: 3 + i, endLine: 10 + i, endColumn: 9 + i },
     }));
-    const result: ScanResult = { findings, notifications: [], rules: [], filesScanned: 4, cratesScanned: 1, elapsedMs: 1, cwd, repoRoot: cwd, includeSuppressed: false };
+    const result: ScanResult = { findings, notifications: [], ruleIds: [], rules: [], filesScanned: 4, cratesScanned: 1, elapsedMs: 1, cwd, repoRoot: cwd, includeSuppressed: false };
     const out = render(result, { color: false, version: '0.0.0' });
 
     const lines = out.slice(0, -1).split('\n');

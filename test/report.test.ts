@@ -48,6 +48,7 @@ function scan(findings: Finding[], extra: Partial<ScanResult> = {}): ScanResult 
   return {
     findings,
     notifications: [],
+    ruleIds: ['panic-across-ffi', 'missing-safety-doc'],
     rules: [rule('panic-across-ffi', 'error'), rule('missing-safety-doc', 'warning')],
     filesScanned: 14,
     cratesScanned: 1,

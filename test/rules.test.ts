@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_RULES } from '../rules/index.js';
 import { ruleDocPage, ruleDocPath, withRuleTable } from '../src/rule-docs.js';
+import { RULE_IDS } from '../src/rule-ids.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -11,6 +12,10 @@ describe('rules', () => {
   it('rules/index.ts lists exactly the rule files', () => {
     const files = fs.readdirSync(path.join(ROOT, 'rules')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.replace(/\.ts$/, '')).sort();
     expect(ALL_RULES.map((r) => r.id).sort()).toEqual(files);
+  });
+
+  it('src/rule-ids.ts names the rules of rules/index.ts, in its order', () => {
+    expect(RULE_IDS).toEqual(ALL_RULES.map((r) => r.id));
   });
 
   for (const rule of ALL_RULES) {

@@ -129,6 +129,7 @@ function fixture(): { root: string; result: ScanResult } {
       { level: 'warning', file: path.join(root, 'src/broken.rs'), message: 'could not be parsed; skipped' },
       { level: 'note', message: 'no Cargo.toml found; scanned as loose files' },
     ],
+    ruleIds: [panicAcrossFfi.id, missingSafetyDoc.id],
     rules: [panicAcrossFfi, missingSafetyDoc],
     filesScanned: 3,
     cratesScanned: 1,

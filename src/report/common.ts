@@ -50,8 +50,19 @@ export class SourceLines {
 
 /** A path as the user should see it: relative to where they ran ffiguard (OS separators kept). */
 export function displayPath(cwd: string, file: string): string {
-  return path.relative(cwd, file) || path.basename(file);
+  // Reports name the same few files thousands of times: each is made relative once per directory
+  // (absolute paths only: a relative one depends on the process's working directory).
+  if (!path.isAbsolute(cwd) || !path.isAbsolute(file)) return path.relative(cwd, file) || path.basename(file);
+  if (cwd !== shownFrom || shown.size > 50_000) {
+    shownFrom = cwd;
+    shown.clear();
+  }
+  let relative = shown.get(file);
+  if (relative === undefined) shown.set(file, (relative = path.relative(cwd, file) || path.basename(file)));
+  return relative;
 }
+let shownFrom = '';
+const shown = new Map<string, string>();
 
 // Characters that end a line for some reader: terminals, editors (VS Code splits on U+2028/9), problem matchers.
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;

@@ -7,9 +7,9 @@ import { render as renderJson } from './json.js';
 import { render as renderSarif } from './sarif.js';
 import { render as renderText } from './text.js';
 
-export type ReportFormat = 'text' | 'json' | 'sarif' | 'compact' | 'github';
+import type { ReportFormat } from './formats.js';
 
-export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'compact', 'github'];
+export { loadRenderer, REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 const RENDERERS: Record<ReportFormat, (result: ScanResult, opts: RenderOptions) => string> = {
   text: renderText,

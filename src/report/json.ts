@@ -71,10 +71,15 @@ export function toJsonReport(result: ScanResult, opts: Pick<RenderOptions, 'vers
     endLine: span.endLine,
     endColumn: span.endColumn,
   });
+  // Written out rather than spread from range(): one object per finding, not two (the key order is the same).
   const finding = (f: Finding): JsonFinding => ({
     ruleId: f.ruleId,
     severity: f.severity,
-    ...range(f.span),
+    path: displayPath(result.cwd, f.span.file),
+    startLine: f.span.startLine,
+    startColumn: f.span.startColumn,
+    endLine: f.span.endLine,
+    endColumn: f.span.endColumn,
     message: f.message,
     help: f.help ?? null,
     related: f.related.map((r) => ({ ...range(r.span), message: r.message })),

@@ -32,7 +32,10 @@ export function render(result: ScanResult, opts: SarifOptions): string {
 }
 
 export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
-  const ruleIndex = new Map(result.rules.map((r, i) => [r.id, i]));
+  // The documentation of the rules is part of the log: scan() leaves the rule objects out only when asked.
+  const rules = result.rules;
+  if (!rules) throw new Error('a SARIF report needs the rule objects (scan() without `loadRules: false`)');
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifact(result.repoRoot, span.file), region: region(span) });
 
   // Findings a baseline hides from the other formats are still results here, marked `unchanged`.
@@ -57,7 +60,7 @@ export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
       ...(f.suppression ? { suppressions: [{ kind: 'inSource' as const, justification: f.suppression.justification }] } : {}),
     };
   });
-  for (const entry of baseline?.absent ?? []) results.push(absentResult(entry, result.rules, ruleIndex));
+  for (const entry of baseline?.absent ?? []) results.push(absentResult(entry, rules, ruleIndex));
 
   const notifications = [...result.notifications]
     .sort((a, b) => ordinal(a.file ?? '', b.file ?? '') || ordinal(a.message, b.message))
@@ -81,7 +84,7 @@ export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
             version: opts.version,
             ...(/^\d+\.\d+\.\d+/.test(opts.version) ? { semanticVersion: opts.version } : {}),
             informationUri: PROJECT_URL,
-            rules: result.rules.map(descriptor),
+            rules: rules.map(descriptor),
           },
         },
         invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
