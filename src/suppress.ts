@@ -25,16 +25,24 @@ const FORM = '`// ffiguard-ignore: rule-id[, rule-id] -- reason`';
 const RULE_ID = /^[a-z][a-z0-9-]*$/;
 /** Clippy lints that mean the same thing as one of our rules. */
 const CLIPPY_EQUIVALENTS: Record<string, string> = { 'clippy::missing_safety_doc': 'missing-safety-doc' };
+const ATTRIBUTE_RULES = new Set(Object.values(CLIPPY_EQUIVALENTS));
 /** A comment before a statement covers the whole statement, however many lines it spans. */
 const STATEMENTS = new Set(['let_declaration', 'expression_statement']);
 const ITEM_TYPES = new Set(['function_item', 'function_signature_item', 'impl_item', 'trait_item', 'mod_item', 'struct_item', 'enum_item', 'union_item', 'const_item', 'static_item', 'macro_invocation', 'macro_definition', 'type_item']);
 
 export class Suppressions {
   private readonly directives: Directive[] = [];
+  /** `#[allow(clippy::missing_safety_doc)]` and the like, read when a finding of such a rule asks. */
+  private attributeDirectives: Directive[] | undefined;
 
-  constructor(file: SourceFile | null, knownRules: ReadonlySet<string>, notify: (n: Notification) => void) {
-    if (!file || (!file.text.includes('ffiguard-ignore') && !file.text.includes('missing_safety_doc'))) return;
-    const items = collectItems(file);
+  constructor(
+    private readonly file: SourceFile | null,
+    knownRules: ReadonlySet<string>,
+    notify: (n: Notification) => void,
+  ) {
+    if (!file || !file.text.includes('ffiguard-ignore')) return;
+    // The item around each line, needed for a comment on a line of its own (it walks the whole file).
+    let items: ItemRange[] | undefined;
     // Comments from the syntax tree, so that the words in a string literal or a doc comment do not count.
     // Comments inside macro invocations are in the tree too (inside their token trees).
     for (const comment of file.root.descendantsOfType('line_comment')) {
@@ -55,22 +63,33 @@ export class Suppressions {
       const trailing = prev !== null && lastRow(prev) === row;
       let [start, end] = trailing ? [row, row] : [row + 1, row + 1];
       if (!trailing) {
+        items ??= collectItems(file);
         const item = items.find((it) => it.attachedCommentRows.has(row) || it.outerStart === row + 1);
         if (item) [start, end] = [item.start, item.end];
       }
       this.directives.push({ rules: new Set(parsed.rules), startLine: start + 1, endLine: end + 1, kind: 'comment', justification: parsed.reason });
     }
-    for (const it of items) {
-      for (const [lint, level] of it.allows) {
-        const rule = CLIPPY_EQUIVALENTS[lint];
-        if (rule) this.directives.push({ rules: new Set([rule]), startLine: it.start + 1, endLine: it.end + 1, kind: 'attribute', justification: `#[${level}(${lint})]` });
+  }
+
+  /** Directives from clippy lint attributes (on items, and `#![..]` for the whole file), in that order. */
+  private attributes(): Directive[] {
+    if (this.attributeDirectives) return this.attributeDirectives;
+    const out: Directive[] = [];
+    const file = this.file;
+    if (file && file.text.includes('missing_safety_doc')) {
+      for (const it of collectItems(file)) {
+        for (const [lint, level] of it.allows) {
+          const rule = CLIPPY_EQUIVALENTS[lint];
+          if (rule) out.push({ rules: new Set([rule]), startLine: it.start + 1, endLine: it.end + 1, kind: 'attribute', justification: `#[${level}(${lint})]` });
+        }
+      }
+      // `#![allow(clippy::missing_safety_doc)]` at the top of a file covers all of it.
+      for (const [lint, rule] of Object.entries(CLIPPY_EQUIVALENTS)) {
+        const level = lintLevel([innerAttributes(file.root)], [lint]);
+        if (level === 'allow' || level === 'expect') out.push({ rules: new Set([rule]), startLine: 1, endLine: file.lineCount, kind: 'attribute', justification: `#![${level}(${lint})]` });
       }
     }
-    // `#![allow(clippy::missing_safety_doc)]` at the top of a file covers all of it.
-    for (const [lint, rule] of Object.entries(CLIPPY_EQUIVALENTS)) {
-      const level = lintLevel([innerAttributes(file.root)], [lint]);
-      if (level === 'allow' || level === 'expect') this.directives.push({ rules: new Set([rule]), startLine: 1, endLine: file.lineCount, kind: 'attribute', justification: `#![${level}(${lint})]` });
-    }
+    return (this.attributeDirectives = out);
   }
 
   /**
@@ -108,7 +127,8 @@ export class Suppressions {
 
   /** The directive that silences this finding, if any. */
   match(f: Finding): Directive | undefined {
-    return this.directives.find((d) => d.rules.has(f.ruleId) && f.span.startLine >= d.startLine && f.span.startLine <= d.endLine);
+    const covers = (d: Directive): boolean => d.rules.has(f.ruleId) && f.span.startLine >= d.startLine && f.span.startLine <= d.endLine;
+    return this.directives.find(covers) ?? (ATTRIBUTE_RULES.has(f.ruleId) ? this.attributes().find(covers) : undefined);
   }
 }
 
