@@ -34,8 +34,12 @@ export function macroDeclaredFunctions(sources: readonly { path: string; text: s
     const names = new Map<string, number>();
     // Calls at file level: not inside a `#define` (those are expanded with the macro that holds them).
     const code = text.replace(/^[ \t]*#(?:[^\n]*\\\r?\n)*[^\n]*/gm, (d) => d.replace(/[^\n]/g, ' '));
+    // Calls come in order: count the lines from the previous one, not from the top each time.
+    let line = 1;
+    let counted = 0;
     for (const call of calls(code, macros)) {
-      const line = code.slice(0, call.start).split('\n').length;
+      for (let i = code.indexOf('\n', counted); i !== -1 && i < call.start; i = code.indexOf('\n', i + 1)) line++;
+      counted = call.start;
       for (const name of declaredNames(expand(call.name, call.args, macros, 0), macros)) if (!names.has(name)) names.set(name, line);
     }
     if (names.size) out.set(path, names);
