@@ -19,7 +19,7 @@ export class SourceFile {
   private readonly lineStarts: number[];
   private readonly expansions = new Map<number, Parser.Tree | null>();
   private readonly hosts = new Map<Parser.Tree, Node>();
-  private readonly childCache = new Map<number, Node[]>();
+  private readonly childCache = new Map<number, readonly Node[]>();
   private readonly matchCache = new Map<string, number[]>();
 
   constructor(
@@ -124,17 +124,14 @@ export class SourceFile {
   }
 
   /** Named children, looking through macro invocations into their re-parsed arguments. */
-  children(node: Node): Node[] {
-    // Rules walk the same bodies many times; building node objects in the native binding is the
-    // expensive part, so each node's children are built once per file.
+  children(node: Node): readonly Node[] {
+    // A node remembers its own children (node-memo.ts); an invocation's re-parsed arguments are kept here.
+    if (node.type !== 'macro_invocation') return node.namedChildren;
     const key = nodeId(node);
     const cached = this.childCache.get(key);
     if (cached) return cached;
-    let kids: Node[];
-    if (node.type === 'macro_invocation') {
-      const root = this.expansion(node);
-      kids = root ? root.namedChildren : [];
-    } else kids = node.namedChildren;
+    const root = this.expansion(node);
+    const kids = root ? root.namedChildren : [];
     this.childCache.set(key, kids);
     return kids;
   }
