@@ -1,6 +1,7 @@
 /** tree-sitter parsers, created once, and the text fixes the grammar needs before it can parse real code. */
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
+import './tree-sitter-nodes.js';
 
 let rustParser: Parser | undefined;
 

@@ -24,3 +24,12 @@ it('has V8 collect the trees of finished crates once enough lines were analysed 
   // The count starts again after a request.
   expect(releaseFinishedCrates()).toBe(false);
 });
+
+it('hands out node objects that are not registered in the binding: the same node twice is two objects of one id', () => {
+  const root = parseRust('fn main() { let x = 1; }').rootNode;
+  const [a, b] = [root.firstChild!, root.firstChild!];
+  // (Not `expect(a).not.toBe(b)`: printing a node object for the failure message crashes the binding.)
+  expect(a === b).toBe(false);
+  expect(a.id).toBe(b.id);
+  expect(a.parent!.id).toBe(root.id);
+});
