@@ -4,10 +4,12 @@
  * objects; the FFI-body analyses walk the same bodies many times, and these reads were about a third
  * of a cold scan. Trees are never edited here, so an answer never goes stale.
  *
- * The binding hands out one object per node while it is alive (it keeps a cache of them per tree), so
- * what is stored on an object is found again by whoever reaches the same node. Child lists are frozen:
- * they are shared now, and a caller that sorted one in place would change it for everyone (and gets
- * a TypeError instead).
+ * The binding's own cache of node objects is off (tree-sitter-nodes.ts), so two reads of one node
+ * can give two objects; but a child list is remembered on its parent, so everything reached by walking
+ * down from a node is the same objects each time, and what is stored on them is found again. Nodes
+ * are told apart by id (node-fields.ts), never by object identity. Child lists are frozen: they are
+ * shared now, and a caller that sorted one in place would change it for everyone (and gets a
+ * TypeError instead).
  */
 import Parser from 'tree-sitter';
 

@@ -2,6 +2,7 @@
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { installNodeMemo } from './node-memo.js';
+import './tree-sitter-nodes.js';
 
 installNodeMemo();
 

@@ -5,6 +5,7 @@
  */
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
+import '../tree-sitter-nodes.js';
 import type { Span } from '../findings.js';
 import { macroDeclaredFunctions } from './macro-declarations.js';
 import { decorationMacros, neutraliseHeader } from './neutralise.js';
