@@ -60,8 +60,12 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .description('Find FFI hazards in Rust crates that expose a C ABI, without compiling them.')
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run `ffiguard --help` for usage)');
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // A usage error is one line, its suggestion ("Did you mean scan?") and the help hint included.
+      outputError: (s, write) => write(`${s.trim().replace(/\s*\n\s*/g, ' ')} (run \`ffiguard --help\` for usage)\n`),
+    });
 
   program
     .command('scan')

@@ -115,6 +115,19 @@ describe('ffiguard rules / explain', () => {
   });
 });
 
+describe('usage errors', () => {
+  it.each([
+    [['scan', '--bogus'], /^error: unknown option '--bogus' \(run `ffiguard --help` for usage\)\n$/],
+    [['scna'], /^error: unknown command 'scna' \(Did you mean scan\?\) \(run `ffiguard --help` for usage\)\n$/],
+    [['scan', '--jobs', 'abc'], /^error: option '-j, --jobs <n>' argument 'abc' is invalid\..* \(run `ffiguard --help` for usage\)\n$/],
+  ])('%j: one line on stderr, exit 2', async (argv, line) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(line);
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('the installed binary', () => {
   beforeAll(() => {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
