@@ -5,6 +5,7 @@ import { externalMacroArguments } from '../src/model/macros.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
 import { asMethodCall, asPathCall, lastOf } from '../src/syntax.js';
+import { escapeRegExp } from '../src/regexp.js';
 
 /** Owners whose `into_raw` hands memory to C, and what takes it back. */
 const OWNERS = new Set(['Box', 'CString', 'Arc', 'Rc', 'String', 'Vec']);
@@ -104,10 +105,6 @@ function typesWithMacroAttributes(crate: CrateModel, names: Set<string>): Set<st
     }
   }
   return out;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function returnedPointee(fn: FnInfo): string | null {

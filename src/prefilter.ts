@@ -10,6 +10,7 @@
  */
 import type { AnalyzerConfig } from './config.js';
 import type { Rule } from './rule.js';
+import { escapeRegExp } from './regexp.js';
 
 /**
  * What the crate model reads: FFI functions and imports (`extern`, export attributes), the crate's macros
@@ -45,7 +46,7 @@ export interface Prefiltered<T> {
 
 export function prefilter<T extends { text: string }>(sources: T[], rules: readonly Rule[], config: AnalyzerConfig, withHeaders: boolean): Prefiltered<T> {
   const names = [...config.panicBoundaries, ...config.panicBoundaryAttributes, ...config.nullCheckHelpers, ...config.timeoutHelpers];
-  const patterns = [...MODEL_TRIGGERS, ...(withHeaders ? HEADER_TRIGGERS : []), ...rules.flatMap((r) => (r.triggers ? [r.triggers] : [])), ...names.map((n) => new RegExp(`\\b${escape(n)}\\b`))];
+  const patterns = [...MODEL_TRIGGERS, ...(withHeaders ? HEADER_TRIGGERS : []), ...rules.flatMap((r) => (r.triggers ? [r.triggers] : [])), ...names.map((n) => new RegExp(`\\b${escapeRegExp(n)}\\b`))];
   const anyTrigger = new RegExp(patterns.map((p) => p.source).join('|'), 'm');
   const parse: T[] = [];
   const later: T[] = [];
@@ -55,14 +56,14 @@ export function prefilter<T extends { text: string }>(sources: T[], rules: reado
   const macros = new Set<string>();
   for (const s of parse) for (const m of s.text.matchAll(/\bmacro_rules!\s*(?:r#)?(\w+)/g)) macros.add(m[1]!);
   let rest = later;
-  if (macros.size > 0) rest = moveMatching(rest, parse, new RegExp(`\\b(${[...macros].map(escape).join('|')})\\s*!`));
+  if (macros.size > 0) rest = moveMatching(rest, parse, new RegExp(`\\b(${[...macros].map(escapeRegExp).join('|')})\\s*!`));
   // A guard can wrap another one: `fn ffi_call<F: FnOnce()>(f: F) { guarded(f) }` where `guarded` calls
   // `catch_unwind`. Files that define closure-taking functions calling a known guard or wrapper are
   // parsed too, until no new wrapper turns up.
   const guards = new Set(macros);
   for (const s of parse) if (/\bcatch_unwind\b/.test(s.text)) for (const name of closureTakers(s.text)) guards.add(name);
   for (let grew = guards.size > 0; grew && rest.length > 0; ) {
-    const mentions = new RegExp(`\\b(${[...guards].map(escape).join('|')})\\b`);
+    const mentions = new RegExp(`\\b(${[...guards].map(escapeRegExp).join('|')})\\b`);
     const wrappers = rest.filter((s) => TAKES_CLOSURE.test(s.text) && mentions.test(s.text));
     const before = guards.size;
     for (const s of wrappers) for (const name of closureTakers(s.text)) guards.add(name);
@@ -80,6 +81,3 @@ function moveMatching<T extends { text: string }>(sources: T[], into: T[], patte
   return rest;
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -10,6 +10,7 @@ import type { Node, SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, lastSegment, mentions } from '../syntax.js';
 import type { FnInfo } from './functions.js';
 import { hasMetavariable, macroChecksNull, tokensCallOnInput, tokensRepanic, type MacroDef } from './macros.js';
+import { escapeRegExp } from '../regexp.js';
 
 export interface Guards {
   /** Names (last path segment or alias) of functions and macros that run their argument under `catch_unwind`. */
@@ -52,7 +53,7 @@ export function findGuards(fns: FnInfo[], macros: MacroDef[], aliases: UseAlias[
       }
     }
     // Only a body that names a boundary can apply one: a text test spares walking every function.
-    const named = new RegExp(`(?<![\\w$])(${[...boundaries].map((b) => b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w$])`);
+    const named = new RegExp(`(?<![\\w$])(${[...boundaries].map(escapeRegExp).join('|')})(?![\\w$])`);
     for (const fn of fns) {
       // An FFI function is called from C, not handed Rust code to guard.
       if (boundaries.has(fn.name) || !fn.body || fn.abi !== null || !named.test(fn.file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
