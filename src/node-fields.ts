@@ -1,5 +1,5 @@
 /**
- * A node's identity and start offset, read from the fields the tree-sitter Node binding keeps on every
+ * A node's identity, read from the fields the tree-sitter Node binding keeps on every
  * node object (its marshalled TSNode: id low and high words, start byte, start row, start column)
  * instead of through the getters, each of which is a native call. The analyses ask for ids and starts
  * millions of times on a big crate; this was about a tenth of a cold scan.
@@ -40,9 +40,4 @@ export function nodeId(n: Node): number {
 /** Are `a` and `b` the same node? False when either is missing. */
 export function sameNode(a: Node | null | undefined, b: Node | null | undefined): boolean {
   return !!a && !!b && (a === b || nodeId(a) === nodeId(b));
-}
-
-/** The node's start offset in the text (what `startIndex` returns). */
-export function startOf(n: Node): number {
-  return fieldsUsable() ? (n as Fields)[2]! >>> 1 : n.startIndex;
 }
