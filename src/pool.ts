@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { analysed, releaseFinishedCrates } from './memory.js';
 import { cachedScan, scanCrate, type CrateJob, type CrateScan, type FileProgress } from './scan-crate.js';
 
 /** The worker script next to this module, when it has been built (the TypeScript sources under test have none). */
@@ -36,12 +35,7 @@ export async function runCrateJobs(jobs: CrateJob[], workers: number, progress?:
   const script = workerScript();
   const n = Math.min(workers, todo.length);
   if (n <= 1 || !script) {
-    for (const i of todo) {
-      releaseFinishedCrates();
-      const result = await scanCrate(jobs[i]!, progress);
-      analysed(result.lines);
-      results[i] = result;
-    }
+    for (const i of todo) results[i] = await scanCrate(jobs[i]!, progress);
     return results;
   }
   // Largest crates first, so that one big crate does not start last and leave the other workers idle.

@@ -11,6 +11,7 @@ import { configuredSeverity, type RuleLevel } from './config-file.js';
 import type { CrateSettings } from './crate-unit.js';
 import { dedupeFindings, type Finding, type Notification } from './findings.js';
 import { cacheFile, loadCached, saveCached, type CacheEntry } from './cache.js';
+import { analysed, releaseFinishedCrates } from './memory.js';
 
 export interface CrateJob {
   root: string;
@@ -102,8 +103,12 @@ export async function cachedScan(job: CrateJob, progress?: FileProgress): Promis
   return { ...previous.result, filesRead, lines, cached: true };
 }
 
-/** Reads every file of the crate, analyses it, and records the result in the cache (when there is one). */
+/**
+ * Reads every file of the crate, analyses it, and records the result in the cache (when there is one).
+ * The trees of the crates this thread analysed before are garbage by now: they are freed first (memory.ts).
+ */
 export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise<CrateScan> {
+  releaseFinishedCrates();
   const notifications: Notification[] = [];
   const cache = job.cacheDir ? cacheFile(job.cacheDir, job.root) : undefined;
   // Written before the files are read: a file changed while this scan reads it is newer, and re-hashed next time.
@@ -159,6 +164,7 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
   // that could not be read is not kept: the next run may do better.
   const transient = notifications.some((n) => n.level === 'error') || result.notifications.some((n) => n.message.includes('--max-parse-seconds'));
   if (cache && !transient && Object.keys(fingerprints).length === job.files.length) await saveCached(cache, { key: job.cacheKey, writtenAt, files: fingerprints, result: scanned });
+  analysed(lines);
   return { ...scanned, filesRead, lines, cached: false };
 }
 
