@@ -34,6 +34,8 @@ export class Suppressions {
   private readonly directives: Directive[] = [];
   /** `#[allow(clippy::missing_safety_doc)]` and the like, read when a finding of such a rule asks. */
   private attributeDirectives: Directive[] | undefined;
+  /** The item around each line (walks the whole file): for comments on a line of their own, and clippy attributes. */
+  private itemRanges: ItemRange[] | undefined;
 
   constructor(
     private readonly file: SourceFile | null,
@@ -41,8 +43,6 @@ export class Suppressions {
     notify: (n: Notification) => void,
   ) {
     if (!file || !file.text.includes('ffiguard-ignore')) return;
-    // The item around each line, needed for a comment on a line of its own (it walks the whole file).
-    let items: ItemRange[] | undefined;
     // Comments from the syntax tree, so that the words in a string literal or a doc comment do not count.
     // Comments inside macro invocations are in the tree too (inside their token trees).
     for (const comment of file.root.descendantsOfType('line_comment')) {
@@ -63,12 +63,15 @@ export class Suppressions {
       const trailing = prev !== null && lastRow(prev) === row;
       let [start, end] = trailing ? [row, row] : [row + 1, row + 1];
       if (!trailing) {
-        items ??= collectItems(file);
-        const item = items.find((it) => it.attachedCommentRows.has(row) || it.outerStart === row + 1);
+        const item = this.items(file).find((it) => it.attachedCommentRows.has(row) || it.outerStart === row + 1);
         if (item) [start, end] = [item.start, item.end];
       }
       this.directives.push({ rules: new Set(parsed.rules), startLine: start + 1, endLine: end + 1, kind: 'comment', justification: parsed.reason });
     }
+  }
+
+  private items(file: SourceFile): ItemRange[] {
+    return (this.itemRanges ??= collectItems(file));
   }
 
   /** Directives from clippy lint attributes (on items, and `#![..]` for the whole file), in that order. */
@@ -77,7 +80,7 @@ export class Suppressions {
     const out: Directive[] = [];
     const file = this.file;
     if (file && file.text.includes('missing_safety_doc')) {
-      for (const it of collectItems(file)) {
+      for (const it of this.items(file)) {
         for (const [lint, level] of it.allows) {
           const rule = CLIPPY_EQUIVALENTS[lint];
           if (rule) out.push({ rules: new Set([rule]), startLine: it.start + 1, endLine: it.end + 1, kind: 'attribute', justification: `#[${level}(${lint})]` });
