@@ -16,6 +16,8 @@ let layoutKnown: boolean | undefined;
 
 function fieldsUsable(): boolean {
   if (layoutKnown === undefined) {
+    // While checking, the getters answer (the check's own reads may compare nodes, see node-memo.ts).
+    layoutKnown = false;
     const root = parseRust('fn é() {\r\n  let s = "ü"; f(s);\n}\nfn g() {}\n').rootNode;
     const nodes: Node[] = [];
     const stack: Node[] = [root];

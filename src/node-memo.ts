@@ -12,6 +12,7 @@
  * TypeError instead).
  */
 import Parser from 'tree-sitter';
+import { sameNode } from './node-fields.js';
 
 const MEMO = Symbol('ffiguard.nodeMemo');
 
@@ -22,6 +23,9 @@ class Memo {
   namedChildren: readonly Parser.SyntaxNode[] | undefined = undefined;
   startIndex = -1;
   endIndex = -1;
+  /** Position among the parent's children and among its named children (-1: not known). */
+  index = -1;
+  namedIndex = -1;
   /** Fields asked for, as [name, child, name, child ...]: a node is asked for few. */
   fields: (string | Parser.SyntaxNode | null)[] | undefined = undefined;
 }
@@ -53,13 +57,34 @@ export function installNodeMemo(): void {
     if (m.parent === undefined) m.parent = parent.call(this) as Parser.SyntaxNode | null;
     return m.parent;
   });
+  /**
+   * A child list, each child told that this object is its parent: walking back up then meets the
+   * same objects (and what they remember) instead of asking the binding for a fresh parent. A child
+   * already in the other list (named children are among all children) is that same object.
+   */
+  const adopt = (parent: Memoised, kids: Parser.SyntaxNode[], other: readonly Parser.SyntaxNode[] | undefined, named: boolean): readonly Parser.SyntaxNode[] => {
+    let j = 0;
+    for (let i = 0; i < kids.length; i++) {
+      if (other) {
+        const kid = kids[i]!;
+        while (j < other.length && !sameNode(other[j], kid)) j++;
+        if (j < other.length) kids[i] = other[j]!;
+        else j = 0;
+      }
+      const km = memo(kids[i] as Memoised);
+      if (km.parent === undefined) km.parent = parent;
+      if (named) km.namedIndex = i;
+      else km.index = i;
+    }
+    return Object.freeze(kids);
+  };
   define('children', function () {
     const m = memo(this);
-    return (m.children ??= Object.freeze(children.call(this) as Parser.SyntaxNode[]));
+    return (m.children ??= adopt(this, children.call(this) as Parser.SyntaxNode[], m.namedChildren, false));
   });
   define('namedChildren', function () {
     const m = memo(this);
-    return (m.namedChildren ??= Object.freeze(namedChildren.call(this) as Parser.SyntaxNode[]));
+    return (m.namedChildren ??= adopt(this, namedChildren.call(this) as Parser.SyntaxNode[], m.children, true));
   });
   define('startIndex', function () {
     const m = memo(this);
@@ -70,6 +95,27 @@ export function installNodeMemo(): void {
     const m = memo(this);
     if (m.endIndex < 0) m.endIndex = endIndex.call(this) as number;
     return m.endIndex;
+  });
+  // A sibling is the neighbour in the parent's child list, when the node was reached through that list.
+  const previousSibling = getter('previousSibling');
+  const previousNamedSibling = getter('previousNamedSibling');
+  const nextSibling = getter('nextSibling');
+  const nextNamedSibling = getter('nextNamedSibling');
+  define('previousSibling', function () {
+    const m = memo(this);
+    return m.index >= 0 && m.parent ? (m.parent.children[m.index - 1] ?? null) : (previousSibling.call(this) as Parser.SyntaxNode | null);
+  });
+  define('nextSibling', function () {
+    const m = memo(this);
+    return m.index >= 0 && m.parent ? (m.parent.children[m.index + 1] ?? null) : (nextSibling.call(this) as Parser.SyntaxNode | null);
+  });
+  define('previousNamedSibling', function () {
+    const m = memo(this);
+    return m.namedIndex >= 0 && m.parent ? (m.parent.namedChildren[m.namedIndex - 1] ?? null) : (previousNamedSibling.call(this) as Parser.SyntaxNode | null);
+  });
+  define('nextNamedSibling', function () {
+    const m = memo(this);
+    return m.namedIndex >= 0 && m.parent ? (m.parent.namedChildren[m.namedIndex + 1] ?? null) : (nextNamedSibling.call(this) as Parser.SyntaxNode | null);
   });
   define('childCount', function () {
     return this.children.length;
@@ -110,7 +156,9 @@ export function installNodeMemo(): void {
       const m = memo(this);
       const fields = (m.fields ??= []);
       for (let i = 0; i < fields.length; i += 2) if (fields[i] === field) return fields[i + 1] as Parser.SyntaxNode | null;
-      const child = childForFieldName.call(this, field);
+      let child = childForFieldName.call(this, field);
+      // The child object already listed, if the children were asked for: it remembers more.
+      if (child && m.children) child = m.children.find((c) => sameNode(c, child)) ?? child;
       fields.push(field, child);
       return child;
     },
