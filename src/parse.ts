@@ -16,18 +16,6 @@ export function rustParserInstance(): Parser {
   return rustParser;
 }
 
-const queries = new Map<string, Parser.Query>();
-
-/** A compiled query over Rust trees, built once per source text (compiling one costs more than running it). */
-export function rustQuery(source: string): Parser.Query {
-  let q = queries.get(source);
-  if (!q) {
-    q = new Parser.Query(Rust as unknown as Parser.Language, source);
-    queries.set(source, q);
-  }
-  return q;
-}
-
 /**
  * tree-sitter-rust 0.24 cannot parse edition-2024 `unsafe extern "C" { .. }` blocks nor the `safe`
  * qualifier inside them (tree-sitter-rust#250). Blank those keywords out with spaces of the same

@@ -4,7 +4,7 @@
  * offsets) and walked as if they were ordinary children of the invocation.
  */
 import type Parser from 'tree-sitter';
-import { neutraliseRust, parseRust, parseRustRange, rustQuery } from './parse.js';
+import { neutraliseRust, parseRust, parseRustRange } from './parse.js';
 import type { Span } from './findings.js';
 import { nodeId, sameNode } from './node-fields.js';
 
@@ -171,16 +171,18 @@ export class SourceFile {
   }
 
   /**
-   * Nodes of the given types, in the order `walk` would visit them, found by one native query instead
+   * Nodes of the given types, in the order `walk` would visit them, found by one native search instead
    * of a walk: in the file's tree, and in the arguments of macro invocations whose arguments' text can
    * hold such a node (`expandWhen`; an invocation like `println!(..)` is not re-parsed for nothing).
+   * The binding's `descendantsOfType` finds them in less than half the time a query with the same
+   * node types takes.
    */
   nodesOfTypes(types: readonly string[], expandWhen: RegExp): Node[] {
-    const query = rustQuery(`[${[...new Set([...types, 'macro_invocation'])].map((t) => `(${t})`).join(' ')}] @n`);
+    const searched = [...new Set([...types, 'macro_invocation'])];
     const wanted = new Set(types);
     const out: Node[] = [];
     const visit = (root: Node): void => {
-      for (const { node } of query.captures(root)) {
+      for (const node of root.descendantsOfType(searched)) {
         if (node.type !== 'macro_invocation') {
           out.push(node);
           continue;
