@@ -43,3 +43,8 @@ export function nodeId(n: Node): number {
 export function sameNode(a: Node | null | undefined, b: Node | null | undefined): boolean {
   return !!a && !!b && (a === b || nodeId(a) === nodeId(b));
 }
+
+/** The node's start offset (what `startIndex` answers), read from its fields when their layout is known. */
+export function startIndexOf(n: Node): number | undefined {
+  return fieldsUsable() ? (n as Fields)[2]! >>> 1 : undefined;
+}

@@ -12,7 +12,7 @@
  * TypeError instead).
  */
 import Parser from 'tree-sitter';
-import { sameNode } from './node-fields.js';
+import { sameNode, startIndexOf } from './node-fields.js';
 
 const MEMO = Symbol('ffiguard.nodeMemo');
 
@@ -88,7 +88,7 @@ export function installNodeMemo(): void {
   });
   define('startIndex', function () {
     const m = memo(this);
-    if (m.startIndex < 0) m.startIndex = startIndex.call(this) as number;
+    if (m.startIndex < 0) m.startIndex = startIndexOf(this) ?? (startIndex.call(this) as number);
     return m.startIndex;
   });
   define('endIndex', function () {
@@ -101,6 +101,9 @@ export function installNodeMemo(): void {
   const previousNamedSibling = getter('previousNamedSibling');
   const nextSibling = getter('nextSibling');
   const nextNamedSibling = getter('nextNamedSibling');
+  // A sibling is the neighbour in the parent's child list, when the node was reached through that
+  // list. (Finding the position of a node reached otherwise, a search result say, would read its
+  // parent's children anew for every such node: slower than the binding.)
   define('previousSibling', function () {
     const m = memo(this);
     return m.index >= 0 && m.parent ? (m.parent.children[m.index - 1] ?? null) : (previousSibling.call(this) as Parser.SyntaxNode | null);
@@ -159,6 +162,10 @@ export function installNodeMemo(): void {
       let child = childForFieldName.call(this, field);
       // The child object already listed, if the children were asked for: it remembers more.
       if (child && m.children) child = m.children.find((c) => sameNode(c, child)) ?? child;
+      else if (child) {
+        const cm = memo(child as Memoised);
+        if (cm.parent === undefined) cm.parent = this;
+      }
       fields.push(field, child);
       return child;
     },
