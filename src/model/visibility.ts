@@ -121,7 +121,7 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
     if (OTHER_ITEMS.has(c.type)) return true;
     if (!kind && !ITEMS_WITHOUT_NAME.has(c.type)) return false;
     const itemOff = off || (attrNodes.length > 0 && cfgDisabled(attrNodes.map(readAttribute).filter((a): a is Attribute => a !== null)));
-    const pub = isPub(c);
+    const pub = isPub(c, file.text);
     if (kind) {
       const name = c.childForFieldName('name')?.text;
       if (!name) return true;
@@ -371,7 +371,14 @@ function typePath(type: Node): string[] | null {
   return null;
 }
 
-function isPub(item: Node): boolean {
+function isPub(item: Node, text?: string): boolean {
+  // Most items say it in their first characters: no `pub`, or `pub` followed by a keyword. Reading
+  // the text there spares building node objects for every child of every item of the crate.
+  if (text !== undefined) {
+    const head = text.slice(item.startIndex, item.startIndex + 8);
+    if (!head.startsWith('pub')) return false;
+    if (/^pub\s+\w/.test(head)) return true;
+  }
   // The visibility comes first among an item's children (attributes are its siblings).
   const vis = item.firstNamedChild;
   return vis?.type === 'visibility_modifier' && vis.text.replace(/\s+/g, '') === 'pub';
