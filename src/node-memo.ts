@@ -13,6 +13,7 @@
  */
 import Parser from 'tree-sitter';
 import { sameNode, startIndexOf } from './node-fields.js';
+import { childList, enableChildLists } from './node-lists.js';
 
 const MEMO = Symbol('ffiguard.nodeMemo');
 
@@ -34,8 +35,11 @@ type Memoised = Parser.SyntaxNode & { [MEMO]?: Memo };
 
 let installed = false;
 
-/** Installs the memoising reads on the binding's node class (once; idempotent). */
-export function installNodeMemo(): void {
+/**
+ * Installs the memoising reads on the binding's node class (once; idempotent). `sample` parses a
+ * sample on which the fast child lists are checked before they are used (see node-lists.ts).
+ */
+export function installNodeMemo(sample: () => Parser.SyntaxNode): void {
   if (installed) return;
   installed = true;
   const proto = (Parser as unknown as { SyntaxNode: { prototype: object } }).SyntaxNode.prototype;
@@ -48,6 +52,10 @@ export function installNodeMemo(): void {
   const startIndex = getter('startIndex');
   const endIndex = getter('endIndex');
   const childForFieldName = (proto as { childForFieldName: (this: Parser.SyntaxNode, f: string) => Parser.SyntaxNode | null }).childForFieldName;
+  // Checked with the binding's own getters, before they are replaced below.
+  const fastLists = enableChildLists(Parser, sample(), { children, namedChildren });
+  const readChildren = fastLists ? (n: Parser.SyntaxNode) => childList(n, 'children')! : (n: Parser.SyntaxNode) => children.call(n) as Parser.SyntaxNode[];
+  const readNamedChildren = fastLists ? (n: Parser.SyntaxNode) => childList(n, 'namedChildren')! : (n: Parser.SyntaxNode) => namedChildren.call(n) as Parser.SyntaxNode[];
 
   const define = (name: string, get: (this: Memoised) => unknown): void => {
     Object.defineProperty(proto, name, { get, configurable: true, enumerable: false });
@@ -80,11 +88,11 @@ export function installNodeMemo(): void {
   };
   define('children', function () {
     const m = memo(this);
-    return (m.children ??= adopt(this, children.call(this) as Parser.SyntaxNode[], m.namedChildren, false));
+    return (m.children ??= adopt(this, readChildren(this), m.namedChildren, false));
   });
   define('namedChildren', function () {
     const m = memo(this);
-    return (m.namedChildren ??= adopt(this, namedChildren.call(this) as Parser.SyntaxNode[], m.children, true));
+    return (m.namedChildren ??= adopt(this, readNamedChildren(this), m.children, true));
   });
   define('startIndex', function () {
     const m = memo(this);

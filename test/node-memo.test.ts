@@ -3,7 +3,10 @@
  * the binding's own, however a node was reached: by walking down child lists, through a field, or
  * from a search. The binding's tree cursor, which node-memo does not touch, gives the expected tree.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { childList } from '../src/node-lists.js';
 import { parseRust } from '../src/parse.js';
 import type { Node } from '../src/source.js';
 import { nodeId } from '../src/node-fields.js';
@@ -115,5 +118,38 @@ describe('node-memo', () => {
     expect(Object.isFrozen(fn.namedChildren)).toBe(true);
     // Named children are the same objects as in the list of all children.
     expect(fn.namedChildren.every((c) => listed.includes(c))).toBe(true);
+  });
+
+  it('reads child lists the fast way (node-lists.ts), giving what the cursor sees, on every fixture file', () => {
+    const dir = path.resolve(import.meta.dirname, '../fixtures');
+    const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.rs'));
+    expect(files.length).toBeGreaterThan(20);
+    let nodes = 0;
+    for (const e of files) {
+      const tree = parseRust(fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'));
+      const cursor = tree.walk();
+      const visit = (): void => {
+        const node = cursor.currentNode;
+        const fast = childList(node, 'children');
+        const named = childList(node, 'namedChildren');
+        // Undefined would mean the self-check failed on the pinned binding: slower, and unnoticed.
+        expect(fast && named).toBeDefined();
+        const want: { id: number; type: string; start: number; end: number; named: boolean }[] = [];
+        if (cursor.gotoFirstChild()) {
+          do {
+            const c = cursor.currentNode;
+            want.push({ id: c.id, type: c.type, start: c.startIndex, end: c.endIndex, named: cursor.nodeIsNamed });
+            visit();
+          } while (cursor.gotoNextSibling());
+          cursor.gotoParent();
+        }
+        const shape = (n: Node) => ({ id: n.id, type: n.type, start: n.startIndex, end: n.endIndex, named: n.isNamed });
+        expect(fast!.map(shape)).toEqual(want);
+        expect(named!.map(shape)).toEqual(want.filter((w) => w.named));
+        nodes++;
+      };
+      visit();
+    }
+    expect(nodes).toBeGreaterThan(10_000);
   });
 });
