@@ -87,7 +87,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--rule <id=level>', 'set a rule\'s level: off, note, warning or error (repeatable; overrides the configuration)', collectRule, [])
     .option('--max-file-size <bytes>', 'skip (with a warning) files larger than this many bytes', parseByteCount, DEFAULT_MAX_FILE_SIZE)
     .option('--max-parse-seconds <seconds>', 'skip (with a warning) a file whose parse takes longer than this', parseSeconds, DEFAULT_MAX_PARSE_SECONDS)
-    .option('-j, --jobs <n>', 'crates analysed in parallel (worker threads; 1: no workers) [default: the number of cores]', parseJobs)
+    .option('-j, --jobs <n>', 'crates analysed in parallel (worker threads; 1: no workers) [default: the number of cores, fewer if memory is short]', parseJobs)
     .option('--no-cache', 'do not read or write the incremental cache (also: environment variable FFIGUARD_NO_CACHE=1)')
     .option('--cache-dir <dir>', 'keep the incremental cache here (default: target/ffiguard/ of each Cargo workspace)')
     .option('--follow-symlinks', 'follow symbolic links that lead out of the scanned directories (loops are still detected)')

@@ -5,7 +5,7 @@
  * order, whatever finishes first, so the report is the same for any number of jobs.
  */
 import fs from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cachedScan, scanCrate, type CrateJob, type CrateScan, type FileProgress } from './scan-crate.js';
@@ -16,8 +16,23 @@ function workerScript(): URL | undefined {
   return import.meta.url.endsWith('.js') && fs.existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
+/**
+ * One job per core, but no more than the memory available holds: a worker analysing a big crate
+ * (40k lines) peaks at about 150-200 MiB, and the main thread needs some too. The memory is the
+ * smaller of what the system has available and the container's limit, when there is one.
+ */
 export function defaultJobs(): number {
-  return Math.max(1, availableParallelism());
+  const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  const available = limit && limit > 0 ? Math.min(limit, freemem()) : freemem();
+  return jobsFor(availableParallelism(), available);
+}
+
+/** Memory one worker is allowed for, and what the main thread keeps for itself (bytes). */
+const WORKER_MEMORY = 256 * 2 ** 20;
+const MAIN_MEMORY = 128 * 2 ** 20;
+
+export function jobsFor(cores: number, availableBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor((availableBytes - MAIN_MEMORY) / WORKER_MEMORY)));
 }
 
 /** Messages from a worker: progress while a crate is analysed, then its result or the error that stopped it. */

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scan } from '../src/analyze.js';
 import { renderReport } from '../src/report/index.js';
+import { defaultJobs, jobsFor } from '../src/pool.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(REPO, 'bin', 'ffiguard.js');
@@ -157,5 +158,22 @@ describe('the cache trusts only what this user wrote for this exact input', () =
     const blocked = path.join(c.dir, 'blocked');
     fs.writeFileSync(blocked, 'a file, not a directory');
     expect(await findings(c.dir, { cacheDir: path.join(blocked, 'cache') })).toMatch(/read_it/);
+  });
+});
+
+describe('the default number of jobs', () => {
+  const MiB = 2 ** 20;
+  it('is one per core when memory is plentiful', () => {
+    expect(jobsFor(2, 24 * 1024 * MiB)).toBe(2);
+    expect(jobsFor(16, 24 * 1024 * MiB)).toBe(16);
+  });
+  it('is fewer when the memory available cannot hold a worker per core, and never less than one', () => {
+    expect(jobsFor(16, 1024 * MiB)).toBe(3);
+    expect(jobsFor(4, 600 * MiB)).toBe(1);
+    expect(jobsFor(4, 0)).toBe(1);
+  });
+  it('is a whole number from 1 to the core count on this machine', () => {
+    const n = defaultJobs();
+    expect(Number.isInteger(n) && n >= 1 && n <= os.availableParallelism()).toBe(true);
   });
 });
