@@ -17,6 +17,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Notification } from './findings.js';
+import { temporaryFile } from './interrupt.js';
 
 const FORMAT = 2;
 
@@ -59,13 +60,36 @@ export async function saveCached(file: string, entry: CacheEntry): Promise<void>
   const secret = cacheSecret();
   if (!secret) return;
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const done = temporaryFile(tmp);
   try {
     await fsp.mkdir(path.dirname(file), { recursive: true });
+    sweepTemporaries(path.dirname(file));
     const body = JSON.stringify({ format: FORMAT, ...entry });
     await fsp.writeFile(tmp, `${sign(secret, body).toString('hex')}\n${body}`);
     await fsp.rename(tmp, file);
   } catch {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  } finally {
+    done();
+  }
+}
+
+const swept = new Set<string>();
+/** A temporary file this old was left by a scan that was killed (in a worker, signals cannot clean up). */
+const STALE_MS = 10 * 60 * 1000;
+
+/** Removes, once per directory and process, the cache's temporary files that interrupted scans left behind. */
+function sweepTemporaries(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (!/\.json\.\d+\.[0-9a-f]{12}\.tmp$/.test(name)) continue;
+      const p = path.join(dir, name);
+      if (Date.now() - fs.statSync(p).mtimeMs > STALE_MS) fs.rmSync(p, { force: true });
+    }
+  } catch {
+    // A file removed meanwhile, or a directory that cannot be listed: nothing to clean.
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
+import { temporaryFile } from './interrupt.js';
 import type { ScanResult } from './scan-result.js';
 import { parseRuleOption, type RuleLevel } from './rule-levels.js';
 import { SEVERITY_RANK, type Severity } from './findings.js';
@@ -290,11 +291,14 @@ function writeAtomically(file: string, content: string, flag = '--output'): void
     }
   }
   const tmp = `${file}.${process.pid}.tmp`;
+  const done = temporaryFile(tmp);
   try {
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw new UsageError(`cannot write ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    done();
   }
 }

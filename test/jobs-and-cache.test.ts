@@ -139,6 +139,19 @@ describe('the cache trusts only what this user wrote for this exact input', () =
     }
   });
 
+  it('removes the temporary files a killed scan left in the cache directory, once they are old', async () => {
+    const c = crate();
+    fs.mkdirSync(c.cache, { recursive: true });
+    const stale = path.join(c.cache, 'c-0123456789ab.json.4242.00ff00ff00ff.tmp');
+    const fresh = path.join(c.cache, 'c-0123456789ab.json.4243.00ff00ff00fe.tmp');
+    const foreign = path.join(c.cache, 'notes.tmp');
+    for (const f of [stale, fresh, foreign]) fs.writeFileSync(f, 'partial');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const f of [stale, foreign]) fs.utimesSync(f, hourAgo, hourAgo);
+    await findings(c.dir);
+    expect([stale, fresh, foreign].map((f) => fs.existsSync(f))).toEqual([false, true, true]);
+  });
+
   it('a change of content, of configuration or of rule levels is never answered from the cache', async () => {
     const c = crate();
     expect(await findings(c.dir)).toMatch(/ffi-null-deref/);
