@@ -39,10 +39,13 @@ export function fileUri(repoRoot: string, file: string): string {
 export function lineFingerprints(findings: readonly Finding[], repoRoot: string, sources: SourceLines): Map<Finding, string> {
   const occurrences = new Map<string, number>();
   const result = new Map<Finding, string>();
+  const uris = new Map<string, string>();
   for (const f of sortFindings([...findings])) {
     // A file that cannot be read any more still gets a stable identity from its message.
     const text = (sources.line(f.span.file, f.span.startLine) ?? f.message).trim();
-    const hash = createHash('sha256').update(`${f.ruleId}\0${fileUri(repoRoot, f.span.file)}\0${text}`).digest('hex').slice(0, 16);
+    let uri = uris.get(f.span.file);
+    if (uri === undefined) uris.set(f.span.file, (uri = fileUri(repoRoot, f.span.file)));
+    const hash = createHash('sha256').update(`${f.ruleId}\0${uri}\0${text}`).digest('hex').slice(0, 16);
     const occurrence = (occurrences.get(hash) ?? 0) + 1;
     occurrences.set(hash, occurrence);
     result.set(f, `${hash}:${occurrence}`);

@@ -36,7 +36,14 @@ export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
   const rules = result.rules;
   if (!rules) throw new Error('a SARIF report needs the rule objects (scan() without `loadRules: false`)');
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
-  const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifact(result.repoRoot, span.file), region: region(span) });
+  // Thousands of findings name the same few files: each file's location is worked out once.
+  const artifacts = new Map<string, Sarif.ArtifactLocation>();
+  const artifactOf = (file: string): Sarif.ArtifactLocation => {
+    let a = artifacts.get(file);
+    if (!a) artifacts.set(file, (a = artifact(result.repoRoot, file)));
+    return a;
+  };
+  const location = (span: Span): Sarif.PhysicalLocation => ({ artifactLocation: artifactOf(span.file), region: region(span) });
 
   // Findings a baseline hides from the other formats are still results here, marked `unchanged`.
   const baseline = result.baseline;
@@ -68,7 +75,7 @@ export function toSarif(result: ScanResult, opts: SarifOptions): Sarif.Log {
       (n): Sarif.Notification => ({
         level: n.level,
         message: { text: sentence(n.message) },
-        ...(n.file === undefined ? {} : { locations: [{ physicalLocation: { artifactLocation: artifact(result.repoRoot, n.file) } }] }),
+        ...(n.file === undefined ? {} : { locations: [{ physicalLocation: { artifactLocation: artifactOf(n.file) } }] }),
       }),
     );
 
