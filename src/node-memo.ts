@@ -22,7 +22,6 @@ class Memo {
   parent: Parser.SyntaxNode | null | undefined = undefined;
   children: readonly Parser.SyntaxNode[] | undefined = undefined;
   namedChildren: readonly Parser.SyntaxNode[] | undefined = undefined;
-  startIndex = -1;
   endIndex = -1;
   /** Position among the parent's children and among its named children (-1: not known). */
   index = -1;
@@ -94,10 +93,9 @@ export function installNodeMemo(sample: () => Parser.SyntaxNode): void {
     const m = memo(this);
     return (m.namedChildren ??= adopt(this, readNamedChildren(this), m.children, true));
   });
+  // The start is among the node's own fields (node-fields.ts): nothing to remember.
   define('startIndex', function () {
-    const m = memo(this);
-    if (m.startIndex < 0) m.startIndex = startIndexOf(this) ?? (startIndex.call(this) as number);
-    return m.startIndex;
+    return startIndexOf(this) ?? (startIndex.call(this) as number);
   });
   define('endIndex', function () {
     const m = memo(this);
