@@ -94,11 +94,13 @@ function expand(name: string, args: string[], macros: ReadonlyMap<string, CMacro
 /** Names followed by a parameter list: `void f(int)` declares `f`, `void (*cb)(int)` declares nothing. */
 function declaredNames(text: string, macros: ReadonlyMap<string, CMacro>): string[] {
   const names: string[] = [];
-  for (const m of text.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
+  // (The look-behind only skips starts inside a name, where a match cannot begin once the name's start failed.)
+  for (const m of text.matchAll(/(?<![A-Za-z_])([A-Za-z_]\w*)\s*\(/g)) {
     const name = m[1]!;
-    const before = text.slice(0, m.index).trimEnd();
+    let before = m.index - 1;
+    while (before >= 0 && /\s/.test(text[before]!)) before--;
     // A name right after `(` is a call's argument or a declarator in parentheses, not a prototype.
-    if (NOT_FUNCTIONS.has(name) || macros.has(name) || before.endsWith('(')) continue;
+    if (NOT_FUNCTIONS.has(name) || macros.has(name) || text[before] === '(') continue;
     names.push(name);
   }
   return names;
