@@ -102,14 +102,13 @@ export function installNodeMemo(sample: () => Parser.SyntaxNode): void {
     if (m.endIndex < 0) m.endIndex = endIndex.call(this) as number;
     return m.endIndex;
   });
-  // A sibling is the neighbour in the parent's child list, when the node was reached through that list.
+  // A sibling is the neighbour in the parent's child list, when the node was reached through that
+  // list. (Finding the position of a node reached otherwise, a search result say, would read its
+  // parent's children anew for every such node: slower than the binding.)
   const previousSibling = getter('previousSibling');
   const previousNamedSibling = getter('previousNamedSibling');
   const nextSibling = getter('nextSibling');
   const nextNamedSibling = getter('nextNamedSibling');
-  // A sibling is the neighbour in the parent's child list, when the node was reached through that
-  // list. (Finding the position of a node reached otherwise, a search result say, would read its
-  // parent's children anew for every such node: slower than the binding.)
   define('previousSibling', function () {
     const m = memo(this);
     return m.index >= 0 && m.parent ? (m.parent.children[m.index - 1] ?? null) : (previousSibling.call(this) as Parser.SyntaxNode | null);
