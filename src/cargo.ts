@@ -54,11 +54,15 @@ export interface Manifest {
     exclude: string[];
     /** `[workspace.package] rust-version`, inherited by members that say `rust-version.workspace = true`. */
     rustVersion?: string;
+    /** `path` of each `[workspace.dependencies]` entry that has one, by name, as written (relative to the root). */
+    dependencyPaths: Record<string, string>;
   };
   /** `[profile.release]`. Cargo honours it only in the workspace root. */
   release: { panic?: string; overflowChecks?: boolean };
   /** `path` of every dependency in any dependency table, as written: those inside a workspace are members too. */
   pathDependencies: string[];
+  /** Dependencies declared `{ workspace = true }`: their `path`, if any, is in the root's `[workspace.dependencies]`. */
+  inheritedDependencies: string[];
   /** `[lints.clippy]` (lint → level), or `'workspace'` for `[lints] workspace = true`. */
   clippyLints?: Record<string, ClippyLint> | 'workspace';
   /** `[workspace.lints.clippy]`. */
@@ -122,12 +126,17 @@ export function readManifest(path: string): Manifest {
       members: strings(workspace.members),
       exclude: strings(workspace.exclude),
       rustVersion: string(table(workspace.package)?.['rust-version']),
+      dependencyPaths: Object.fromEntries(Object.entries(table(workspace.dependencies) ?? {}).flatMap(([name, dep]) => {
+        const path = string(table(dep)?.path);
+        return path === undefined ? [] : [[name, path]];
+      })),
     },
     release: {
       panic: string(release?.panic),
       overflowChecks: typeof release?.['overflow-checks'] === 'boolean' ? release['overflow-checks'] : undefined,
     },
-    pathDependencies: pathDependencies(doc),
+    pathDependencies: dependencies(doc).flatMap(([, dep]) => string(table(dep)?.path) ?? []),
+    inheritedDependencies: dependencies(doc).flatMap(([name, dep]) => (table(dep)?.workspace === true ? [name] : [])),
     clippyLints: table(doc.lints)?.workspace === true ? 'workspace' : lintTable(table(table(doc.lints)?.clippy)),
     workspaceClippyLints: lintTable(table(table(workspace?.lints)?.clippy)),
   };
@@ -242,12 +251,11 @@ export function clippyLevel(lints: Record<string, ClippyLint> | undefined, names
 
 const DEPENDENCY_TABLES = ['dependencies', 'dev-dependencies', 'build-dependencies'];
 
-function pathDependencies(doc: Table): string[] {
+/** Every entry of every dependency table, as [name, declaration]. */
+function dependencies(doc: Table): [string, unknown][] {
   // `[target.'cfg(..)'.dependencies]` tables count as much as the top-level ones.
   const scopes = [doc, ...Object.values(table(doc.target) ?? {}).map(table)];
-  return scopes.flatMap((scope) =>
-    DEPENDENCY_TABLES.flatMap((name) => Object.values(table(scope?.[name]) ?? {}).flatMap((dep) => string(table(dep)?.path) ?? [])),
-  );
+  return scopes.flatMap((scope) => DEPENDENCY_TABLES.flatMap((name) => Object.entries(table(scope?.[name]) ?? {})));
 }
 
 /**
@@ -293,7 +301,8 @@ export function findWorkspaceRoot(manifestPath: string, read: ReadManifest = rea
 
 /**
  * The package directories of the workspace rooted at `root`, sorted: the root package, `members`
- * (globs expanded) not under an `exclude` path, and path dependencies inside the workspace. A member
+ * (globs expanded) not under an `exclude` path, and path dependencies inside the workspace (written
+ * in a member, or inherited from `[workspace.dependencies]`), as Cargo makes them members. A member
  * that cannot be found is reported as a warning: Cargo would refuse it, but the rest is still worth
  * scanning. So is a member outside the workspace directory (by its path, or through a symbolic link
  * unless `followSymlinks`): a manifest from a pull request must not point ffiguard at the rest of the machine.
@@ -318,9 +327,12 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
     }
   }
   // A Set visits entries added during iteration, so this follows path dependencies transitively.
+  // `dep = { workspace = true }` takes its path from the root's `[workspace.dependencies]`.
+  const inherited = root.workspace?.dependencyPaths ?? {};
   for (const dir of members) {
-    for (const dep of read(join(dir, 'Cargo.toml')).pathDependencies) {
-      const depDir = resolve(dir, dep);
+    const manifest = read(join(dir, 'Cargo.toml'));
+    const deps = [...manifest.pathDependencies.map((dep) => resolve(dir, dep)), ...manifest.inheritedDependencies.flatMap((name) => (inherited[name] === undefined ? [] : [resolve(rootDir, inherited[name])]))];
+    for (const depDir of deps) {
       if (existsSync(join(depDir, 'Cargo.toml')) && inside(depDir) && !isExcluded(root, depDir)) members.add(depDir);
     }
   }

@@ -101,6 +101,32 @@ describe('discover', () => {
     ]);
   });
 
+  it('makes members of path dependencies inherited from [workspace.dependencies], transitively, as Cargo does', async () => {
+    const root = tree({
+      'Cargo.toml': [
+        '[workspace]',
+        'members = ["crates/cli"]',
+        '[workspace.dependencies]',
+        'engine = { path = "crates/engine", version = "1" }',
+        'util = { path = "./libs/util" }',
+        'unused = { path = "crates/unused" }',
+        'serde = "1"',
+        'outside = { path = "../elsewhere" }',
+      ].join('\n'),
+      'crates/cli/Cargo.toml': pkg('cli', '[dependencies]\nengine = { workspace = true, features = ["std"] }\nserde.workspace = true\noutside = { workspace = true }\n'),
+      'crates/cli/src/main.rs': '',
+      'crates/engine/Cargo.toml': pkg('engine', "[target.'cfg(unix)'.dev-dependencies]\nutil = { workspace = true }\n"),
+      'crates/engine/src/lib.rs': '',
+      'libs/util/Cargo.toml': pkg('util'),
+      'libs/util/src/lib.rs': '',
+      'crates/unused/Cargo.toml': pkg('unused'),
+      'crates/unused/src/lib.rs': '',
+    });
+    const { crates, notifications } = await discover(['.'], root);
+    expect(Object.keys(layout(root, crates))).toEqual(['crates/cli', 'crates/engine', 'libs/util']);
+    expect(notifications).toEqual([]);
+  });
+
   it('finds the workspace root of a member scanned on its own', async () => {
     const root = tree({
       'Cargo.toml': '[workspace]\nmembers = ["ffi"]\n[workspace.package]\nrust-version = "1.75"\n[profile.release]\npanic = "abort"\n',
@@ -231,16 +257,18 @@ describe('cargo', () => {
         '[lib]\npath = "src/ffi.rs"',
         '[workspace]\nmembers = ["a"]\nexclude = ["b"]',
         '[workspace.package]\nrust-version = "1.70"',
-        '[target.\'cfg(unix)\'.dev-dependencies]\nu = { path = "u" }',
+        '[workspace.dependencies]\nw = { path = "libs/w" }\nv = "1"',
+        '[target.\'cfg(unix)\'.dev-dependencies]\nu = { path = "u" }\nw = { workspace = true }',
       ].join('\n'),
     });
     expect(readManifest(join(root, 'Cargo.toml'))).toEqual({
       path: join(root, 'Cargo.toml'),
       package: { name: 'x', rustVersion: { workspace: true }, workspace: undefined },
       libPath: 'src/ffi.rs',
-      workspace: { members: ['a'], exclude: ['b'], rustVersion: '1.70' },
+      workspace: { members: ['a'], exclude: ['b'], rustVersion: '1.70', dependencyPaths: { w: 'libs/w' } },
       release: { panic: undefined, overflowChecks: undefined },
       pathDependencies: ['u'],
+      inheritedDependencies: ['w'],
     });
   });
 
