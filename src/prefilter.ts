@@ -5,8 +5,8 @@
  * word in a comment or string only makes a file parsed for nothing, never a finding lost.
  *
  * A file left out is still part of the crate: when an analysis follows a call into a function it
- * defines, the file is parsed then (see LazySources in model/crate.ts), and the module tree reads every
- * file when a rule asks about visibility.
+ * defines, the file is parsed then (see LaterParse in model/crate.ts), and so it is when the module
+ * tree resolves a path through it (see LazyFile in model/visibility.ts).
  */
 import type { AnalyzerConfig } from './config.js';
 import type { Rule } from './rule.js';

@@ -14,7 +14,7 @@ import { collectAliases, findGuards, type Guards, type UseAlias } from './guards
 import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js';
 import { occurrences, reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
-import { buildModuleTree, type ModuleTree } from './visibility.js';
+import { buildModuleTree, type LazyFile, type ModuleTree } from './visibility.js';
 import { sameNode } from '../node-fields.js';
 
 export interface CrateModel {
@@ -118,7 +118,7 @@ function reprOf(item: Node): Node | CType | null {
 
 /**
  * Files the prefilter did not parse (see prefilter.ts): no rule looks inside them, but an analysis may
- * follow a call into a function they define, and the module tree needs every file. `parse` returns
+ * follow a call into a function they define, and the module tree may resolve a path through them. `parse` returns
  * null for a file that cannot be used (it reports why).
  */
 export interface LaterFiles {
@@ -209,11 +209,12 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     if (!exportsBySymbol.has(symbol)) exportsBySymbol.set(symbol, fn);
   }
   const guards = findGuards(all, [...macros.values()], aliases, config);
-  // Built when a rule first asks about visibility or enclosing attributes: it reads every file.
+  // Built when a rule first asks about visibility or enclosing attributes; a left-out file is parsed
+  // only if a path is resolved through it.
   let moduleTree: ModuleTree | undefined;
   const modules: ModuleTree = {
-    isExported: (fn) => (moduleTree ??= buildModuleTree([...files, ...laterFiles.all()], settings)).isExported(fn),
-    attributeScopes: (file, node) => (moduleTree ??= buildModuleTree([...files, ...laterFiles.all()], settings)).attributeScopes(file, node),
+    isExported: (fn) => (moduleTree ??= buildModuleTree(files, settings, laterFiles.lazy())).isExported(fn),
+    attributeScopes: (file, node) => (moduleTree ??= buildModuleTree(files, settings, laterFiles.lazy())).attributeScopes(file, node),
   };
   const byFile = new Map<SourceFile, FnInfo[]>();
   for (const fn of ffiFunctions) {
@@ -240,7 +241,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     typeAliases,
     // The module tree knows written items only; generated functions are judged at their macro.
     // Only a `pub` item, or an item of a trait (which shares the trait's visibility), can be: the
-    // module tree, which reads every file, is not built to say no to the others.
+    // module tree, which reads every file with a `mod` or `pub use`, is not built to say no to the others.
     isExported: (fn) => !fn.expanded && (fn.visibility === 'pub' || fn.inTrait) && modules.isExported(fn),
     modules,
     laterParsed: () => laterFiles.parsedCount,
@@ -304,6 +305,17 @@ class LaterParse {
       if (file) out.push(file);
     }
     return out;
+  }
+
+  /** Every left-out file, to be parsed only when its `load` is called. */
+  lazy(): LazyFile[] {
+    return (this.later?.sources ?? []).map((src) => ({
+      path: src.path,
+      load: () => {
+        this.load(src);
+        return this.parsed.get(src.path) ?? null;
+      },
+    }));
   }
 
   /** Every left-out file (with `mayHold`, those whose text passes it), parsed. */

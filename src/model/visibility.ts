@@ -48,7 +48,15 @@ interface Use {
 }
 
 interface Module {
+  /** The file the module is in; for a lazy file module, set when its file is read. */
   file: SourceFile;
+  /**
+   * The module is in a file the prefilter left out (see LazyFile): its items are read only when a
+   * path is resolved through it, and its items' exports are derived (see `isEntityExported`) rather
+   * than spread by `exportModule`. Such a file has no `pub use` and no `mod x;` (either would have
+   * made the prefilter keep it), so deriving them gives what spreading would.
+   */
+  lazy: boolean;
   /** The `mod` item (`mod x;` or `mod x { .. }`); null for a crate root. */
   decl: { file: SourceFile; node: Node } | null;
   parent: Module | null;
@@ -72,15 +80,22 @@ const OTHER_ITEMS = new Set(['const_item', 'static_item', 'macro_definition', 'f
 
 const key = (file: SourceFile, node: Node): string => `${file.path}\0${node.startIndex}\0${node.endIndex}\0${node.type}`;
 
-export function buildModuleTree(files: SourceFile[], settings: CrateSettings): ModuleTree {
-  const byPath = new Map(files.map((f) => [f.path, f]));
-  const fileModule = new Map<SourceFile, Module>();
+/** A file the prefilter left out: parsed only if the module tree must look inside it (null: it cannot be). */
+export interface LazyFile {
+  path: string;
+  load(): SourceFile | null;
+}
+
+export function buildModuleTree(files: SourceFile[], settings: CrateSettings, lazyFiles: readonly LazyFile[] = []): ModuleTree {
+  const byPath = new Map<string, SourceFile | LazyFile>([...files.map((f) => [f.path, f] as const), ...lazyFiles.map((f) => [f.path, f] as const)]);
+  /** Modules by the path of the file they are (for file modules). */
+  const fileModule = new Map<string, Module>();
   const entityByNode = new Map<string, Entity>();
   /** `impl` blocks at module level → the module they are in. */
   const implModule = new Map<string, Module>();
 
-  const newModule = (file: SourceFile, name: string, decl: Module['decl'], parent: Module | null, pub: boolean, off: boolean): Module => {
-    const m = { file, decl, parent, items: new Map(), uses: [] } as unknown as Module;
+  const newModule = (file: SourceFile, name: string, decl: Module['decl'], parent: Module | null, pub: boolean, off: boolean, lazy = parent?.lazy ?? false): Module => {
+    const m = { file, lazy, decl, parent, items: new Map(), uses: [] } as unknown as Module;
     m.self = { kind: 'mod', name, node: decl?.node ?? null, module: parent ?? m, pub, off, target: m };
     return m;
   };
@@ -145,14 +160,36 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
         return true;
       }
       const target = resolveModFile(file, c, name, isModRs, byPath);
-      if (!target || fileModule.has(target)) return true;
-      const child = newModule(target, name, { file, node: c }, m, pub, itemOff);
+      if (!target || fileModule.has(target.path)) return true;
+      const child = fileModuleOf(target, name, { file, node: c }, m, pub, itemOff, /(^|[\\/])mod\.rs$/.test(target.path));
       addEntity(m, child.self);
       entityByNode.set(key(file, c), child.self);
-      fileModule.set(target, child);
-      scan(child, target, target.root, /(^|[\\/])mod\.rs$/.test(target.path), itemOff);
     }
     return true;
+  };
+  /** The module a file is: read now, or (a file the prefilter left out) when a lookup first needs its items. */
+  const fileModuleOf = (f: SourceFile | LazyFile, name: string, decl: Module['decl'], parent: Module | null, pub: boolean, off: boolean, isModRs: boolean): Module => {
+    if (!isLazy(f)) {
+      const m = newModule(f, name, decl, parent, pub, off);
+      fileModule.set(f.path, m);
+      scan(m, f, f.root, isModRs, off);
+      return m;
+    }
+    const m = newModule(null as unknown as SourceFile, name, decl, parent, pub, off, true);
+    fileModule.set(f.path, m);
+    const { items, uses } = m;
+    let loaded = false;
+    const load = (): void => {
+      if (loaded) return;
+      loaded = true;
+      const file = f.load();
+      if (!file) return;
+      m.file = file;
+      scan(m, file, file.root, isModRs, off);
+    };
+    Object.defineProperty(m, 'items', { get: () => (load(), items) });
+    Object.defineProperty(m, 'uses', { get: () => (load(), uses) });
+    return m;
   };
   /** Items anywhere in a macro's parsed arguments (`cfg_if!` puts them inside blocks), not inside other items. */
   const scanTransparent = (m: Module, file: SourceFile, root: Node, isModRs: boolean, off: boolean): void => {
@@ -161,23 +198,23 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
   };
 
   const roots: Module[] = [];
-  const addRoot = (f: SourceFile): void => {
-    const m = newModule(f, path.basename(f.path, '.rs'), null, null, true, false);
-    fileModule.set(f, m);
-    roots.push(m);
-    scan(m, f, f.root, true, false);
+  const addRoot = (f: SourceFile | LazyFile): void => {
+    roots.push(fileModuleOf(f, path.basename(f.path, '.rs'), null, null, true, false, true));
   };
-  for (const f of crateRoots(files, settings)) if (!fileModule.has(f)) addRoot(f);
+  const all = [...byPath.values()];
+  for (const f of crateRoots(all, settings)) if (!fileModule.has(f.path)) addRoot(f);
   // Files no `mod` reaches (bins, examples, tests, or a tree we only partly see) are their own roots;
   // shallow files first, so a root claims its module files before they could become roots themselves.
-  const depth = (f: SourceFile): number => f.path.split(/[\\/]/).length;
-  for (const f of [...files].sort((a, b) => depth(a) - depth(b) || a.path.localeCompare(b.path))) if (!fileModule.has(f)) addRoot(f);
+  const depth = (f: { path: string }): number => f.path.split(/[\\/]/).length;
+  for (const f of all.sort((a, b) => depth(a) - depth(b) || a.path.localeCompare(b.path))) if (!fileModule.has(f.path)) addRoot(f);
 
   const resolver = new Resolver();
   const exported = new Set<Entity>();
   /** Modules whose contents have been exported (the module itself, or a glob re-export of it). */
   const contentsExported = new Set<Module>();
   const exportModule = (m: Module): void => {
+    // A lazy module's exports are derived when asked (isEntityExported): it has no `pub use` to follow.
+    if (m.lazy) return;
     for (const list of m.items.values()) for (const e of list) if (e.pub && !e.off) exportEntity(e);
     for (const u of m.uses) {
       if (!u.pub || u.off) continue;
@@ -199,13 +236,23 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
   };
   for (const r of roots) exportEntity(r.self);
 
+  /**
+   * What exportModule would have found had it spread into lazy modules: a `pub` item (not switched
+   * off) of a module whose contents are exported. A lazy file's own module has its contents marked
+   * when its `mod` item is exported; a module written inline in it (the only kind whose parent is
+   * lazy too: a lazy file declares no `mod x;`), when it is `pub` and its parent's contents are.
+   */
+  const contentsOut = (m: Module): boolean =>
+    contentsExported.has(m) || (m.lazy && m.parent !== null && m.parent.lazy && m.self.pub && !m.self.off && contentsOut(m.parent));
+  const isEntityExported = (e: Entity): boolean => exported.has(e) || (e.module.lazy && e.pub && !e.off && contentsOut(e.module));
+
   const isTypeExported = (m: Module, type: Node | null, depthLeft = 4): boolean | undefined => {
     const segs = type ? typePath(type) : null;
     if (!segs) return undefined;
     const targets = resolver.resolve(m, segs).filter((t) => t.kind !== 'mod' && t.kind !== 'fn');
     if (!targets.length) return undefined;
     return targets.some((t) => {
-      if (t.kind !== 'alias') return exported.has(t);
+      if (t.kind !== 'alias') return isEntityExported(t);
       // `impl Alias { .. }` is an impl on the aliased type: its visibility is that type's.
       return depthLeft > 0 && !!isTypeExported(t.module, t.node?.childForFieldName('type') ?? null, depthLeft - 1);
     });
@@ -215,7 +262,7 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
   const scopesOfFile = (file: SourceFile): Attribute[][] => {
     let s = fileScopes.get(file);
     if (!s) {
-      const m = fileModule.get(file);
+      const m = fileModule.get(file.path);
       s = [...(m?.decl ? attributeScopes(m.decl.file, m.decl.node) : []), innerAttributes(file.root)];
       fileScopes.set(file, s);
     }
@@ -231,17 +278,17 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings): M
     attributeScopes,
     isExported(fn) {
       const e = entityByNode.get(key(fn.file, fn.node));
-      if (e) return exported.has(e);
+      if (e) return isEntityExported(e);
       for (const a of fn.file.ancestors(fn.node)) {
         if (a.type === 'impl_item') {
           const m = implModule.get(key(fn.file, a));
           if (!m || a.childForFieldName('trait') || !isPub(fn.node)) return false;
           // A self type we cannot resolve (made by a macro, `dyn Trait`): judge by where the impl sits.
-          return isTypeExported(m, a.childForFieldName('type')) ?? exported.has(m.self);
+          return isTypeExported(m, a.childForFieldName('type')) ?? isEntityExported(m.self);
         }
         if (a.type === 'trait_item') {
           const t = entityByNode.get(key(fn.file, a));
-          return !!t && exported.has(t);
+          return !!t && isEntityExported(t);
         }
         if (a.type === 'function_item' || a.type === 'mod_item') return false;
       }
@@ -384,7 +431,11 @@ function isPub(item: Node, text?: string): boolean {
   return vis?.type === 'visibility_modifier' && vis.text.replace(/\s+/g, '') === 'pub';
 }
 
-function crateRoots(files: SourceFile[], settings: CrateSettings): SourceFile[] {
+function isLazy(f: SourceFile | LazyFile): f is LazyFile {
+  return typeof (f as LazyFile).load === 'function';
+}
+
+function crateRoots<F extends { path: string }>(files: F[], settings: CrateSettings): F[] {
   const names = new Set([settings.libRoot, ...files.filter((f) => /[\\/]src[\\/](lib|main)\.rs$/.test(f.path)).map((f) => f.path)]);
   return files.filter((f) => names.has(f.path));
 }
@@ -394,8 +445,8 @@ function resolveModFile(
   mod: Node,
   name: string,
   isModRs: boolean,
-  byPath: Map<string, SourceFile>,
-): SourceFile | undefined {
+  byPath: Map<string, SourceFile | LazyFile>,
+): SourceFile | LazyFile | undefined {
   const dir = path.dirname(file.path);
   const explicit = leadingAttributes(mod).find((a) => a.name === 'path');
   if (explicit) {
