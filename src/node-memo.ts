@@ -70,13 +70,22 @@ export function installNodeMemo(sample: () => Parser.SyntaxNode): void {
    * already in the other list (named children are among all children) is that same object.
    */
   const adopt = (parent: Memoised, kids: Parser.SyntaxNode[], other: readonly Parser.SyntaxNode[] | undefined, named: boolean): readonly Parser.SyntaxNode[] => {
+    // One pass over both lists (a token tree can hold thousands of tokens): the named children
+    // are, in order, a subsequence of all the children.
     let j = 0;
     for (let i = 0; i < kids.length; i++) {
       if (other) {
         const kid = kids[i]!;
-        while (j < other.length && !sameNode(other[j], kid)) j++;
-        if (j < other.length) kids[i] = other[j]!;
-        else j = 0;
+        if (named) {
+          let k = j;
+          while (k < other.length && !sameNode(other[k], kid)) k++;
+          if (k < other.length) {
+            kids[i] = other[k]!;
+            j = k + 1;
+          }
+        } else if (j < other.length && sameNode(other[j], kid)) {
+          kids[i] = other[j++]!;
+        }
       }
       const km = memo(kids[i] as Memoised);
       if (km.parent === undefined) km.parent = parent;
