@@ -1,6 +1,7 @@
 /**
  * An interrupted scan removes the temporary file it was writing (a report before its rename) and
  * still ends by the signal (interrupt.ts). Run in a child process, which the signal really ends.
+ * Without the handlers (a library user), a signal is left to its default action.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +21,8 @@ function interrupted(signal: NodeJS.Signals): { signal: NodeJS.Signals | null; k
   const temporary = path.join(dir, `${signal}.tmp`);
   const script = `
     import fs from 'node:fs';
-    import { temporaryFile } from ${JSON.stringify(module)};
+    import { cleanUpOnSignals, temporaryFile } from ${JSON.stringify(module)};
+    cleanUpOnSignals();
     fs.writeFileSync(${JSON.stringify(kept)}, 'x');
     fs.writeFileSync(${JSON.stringify(temporary)}, 'x');
     temporaryFile(${JSON.stringify(kept)})();
@@ -34,4 +36,18 @@ function interrupted(signal: NodeJS.Signals): { signal: NodeJS.Signals | null; k
 
 it.for(['SIGINT', 'SIGTERM'] as const)('removes the temporary files on %s and ends by that signal', (signal) => {
   expect(interrupted(signal)).toEqual({ signal, kept: true, temporary: false });
+});
+
+it('installs no handler unless asked: a library user keeps the default action (and the file)', () => {
+  const temporary = path.join(dir, 'library.tmp');
+  const script = `
+    import fs from 'node:fs';
+    import { temporaryFile } from ${JSON.stringify(module)};
+    fs.writeFileSync(${JSON.stringify(temporary)}, 'x');
+    temporaryFile(${JSON.stringify(temporary)});
+    process.kill(process.pid, 'SIGTERM');
+    setTimeout(() => process.exit(0), 10_000);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  expect({ signal: r.signal, temporary: fs.existsSync(temporary) }).toEqual({ signal: 'SIGTERM', temporary: true });
 });
