@@ -118,21 +118,23 @@ export function installNodeMemo(sample: () => Parser.SyntaxNode): void {
   const previousNamedSibling = getter('previousNamedSibling');
   const nextSibling = getter('nextSibling');
   const nextNamedSibling = getter('nextNamedSibling');
+  const sibling = (n: Memoised, named: boolean, step: number, read: (this: Parser.SyntaxNode) => unknown): Parser.SyntaxNode | null => {
+    const m = memo(n);
+    const at = named ? m.namedIndex : m.index;
+    if (at < 0 || !m.parent) return read.call(n) as Parser.SyntaxNode | null;
+    return (named ? m.parent.namedChildren : m.parent.children)[at + step] ?? null;
+  };
   define('previousSibling', function () {
-    const m = memo(this);
-    return m.index >= 0 && m.parent ? (m.parent.children[m.index - 1] ?? null) : (previousSibling.call(this) as Parser.SyntaxNode | null);
+    return sibling(this, false, -1, previousSibling);
   });
   define('nextSibling', function () {
-    const m = memo(this);
-    return m.index >= 0 && m.parent ? (m.parent.children[m.index + 1] ?? null) : (nextSibling.call(this) as Parser.SyntaxNode | null);
+    return sibling(this, false, 1, nextSibling);
   });
   define('previousNamedSibling', function () {
-    const m = memo(this);
-    return m.namedIndex >= 0 && m.parent ? (m.parent.namedChildren[m.namedIndex - 1] ?? null) : (previousNamedSibling.call(this) as Parser.SyntaxNode | null);
+    return sibling(this, true, -1, previousNamedSibling);
   });
   define('nextNamedSibling', function () {
-    const m = memo(this);
-    return m.namedIndex >= 0 && m.parent ? (m.parent.namedChildren[m.namedIndex + 1] ?? null) : (nextNamedSibling.call(this) as Parser.SyntaxNode | null);
+    return sibling(this, true, 1, nextNamedSibling);
   });
   define('childCount', function () {
     return this.children.length;
