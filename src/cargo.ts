@@ -118,6 +118,7 @@ export function readManifest(path: string): Manifest {
   const workspace = table(doc.workspace);
   const release = table(table(doc.profile)?.release);
   const rustVersion = pkg && (table(pkg['rust-version'])?.workspace === true ? { workspace: true as const } : string(pkg['rust-version']));
+  const deps = dependencies(doc);
   return {
     path: resolve(path),
     package: pkg && { name: string(pkg.name), rustVersion, workspace: string(pkg.workspace) },
@@ -135,8 +136,8 @@ export function readManifest(path: string): Manifest {
       panic: string(release?.panic),
       overflowChecks: typeof release?.['overflow-checks'] === 'boolean' ? release['overflow-checks'] : undefined,
     },
-    pathDependencies: dependencies(doc).flatMap(([, dep]) => string(table(dep)?.path) ?? []),
-    inheritedDependencies: dependencies(doc).flatMap(([name, dep]) => (table(dep)?.workspace === true ? [name] : [])),
+    pathDependencies: deps.flatMap(([, dep]) => string(table(dep)?.path) ?? []),
+    inheritedDependencies: deps.flatMap(([name, dep]) => (table(dep)?.workspace === true ? [name] : [])),
     clippyLints: table(doc.lints)?.workspace === true ? 'workspace' : lintTable(table(table(doc.lints)?.clippy)),
     workspaceClippyLints: lintTable(table(table(workspace?.lints)?.clippy)),
   };
@@ -331,7 +332,7 @@ export function workspaceMembers(root: Manifest, opts: { followSymlinks?: boolea
   const inherited = root.workspace?.dependencyPaths ?? {};
   for (const dir of members) {
     const manifest = read(join(dir, 'Cargo.toml'));
-    const deps = [...manifest.pathDependencies.map((dep) => resolve(dir, dep)), ...manifest.inheritedDependencies.flatMap((name) => (inherited[name] === undefined ? [] : [resolve(rootDir, inherited[name])]))];
+    const deps = [...manifest.pathDependencies.map((dep) => resolve(dir, dep)), ...manifest.inheritedDependencies.flatMap((name) => (Object.hasOwn(inherited, name) ? [resolve(rootDir, inherited[name]!)] : []))];
     for (const depDir of deps) {
       if (existsSync(join(depDir, 'Cargo.toml')) && inside(depDir) && !isExcluded(root, depDir)) members.add(depDir);
     }

@@ -113,7 +113,8 @@ describe('discover', () => {
         'serde = "1"',
         'outside = { path = "../elsewhere" }',
       ].join('\n'),
-      'crates/cli/Cargo.toml': pkg('cli', '[dependencies]\nengine = { workspace = true, features = ["std"] }\nserde.workspace = true\noutside = { workspace = true }\n'),
+      // `constructor` and `toString` are names of Object.prototype's members, not of workspace dependencies.
+      'crates/cli/Cargo.toml': pkg('cli', '[dependencies]\nengine = { workspace = true, features = ["std"] }\nserde.workspace = true\noutside = { workspace = true }\nconstructor = { workspace = true }\ntoString = { workspace = true }\n'),
       'crates/cli/src/main.rs': '',
       'crates/engine/Cargo.toml': pkg('engine', "[target.'cfg(unix)'.dev-dependencies]\nutil = { workspace = true }\n"),
       'crates/engine/src/lib.rs': '',
