@@ -31,7 +31,8 @@ const LEVEL_SYNONYMS: Record<string, RuleLevel> = { none: 'off', allow: 'off', i
 
 export function ruleLevelProblem(level: string): string | undefined {
   if ((RULE_LEVELS as readonly string[]).includes(level)) return undefined;
-  const synonym = LEVEL_SYNONYMS[level.toLowerCase()];
+  const word = level.toLowerCase();
+  const synonym = Object.hasOwn(LEVEL_SYNONYMS, word) ? LEVEL_SYNONYMS[word] : undefined;
   return `invalid level "${level}"${synonym ? ` (did you mean "${synonym}"?)` : didYouMean(level, RULE_LEVELS, '"')}`;
 }
 

@@ -325,6 +325,8 @@ describe('configuration mistakes exit 2 with the file, the key and what is allow
     ['[rules]\nno-such-thing = "off"\n', `ffiguard.toml: unknown rule \`no-such-thing\` in [rules]; rules: ${RULES}`],
     ['[rules]\nlock-unwrap = "warn"\n', `ffiguard.toml: invalid level "warn" (did you mean "warning"?) for \`rules.lock-unwrap\`; ${LEVELS}`],
     ['[rules]\nlock-unwrap = "Off"\n', `ffiguard.toml: invalid level "Off" (did you mean "off"?) for \`rules.lock-unwrap\`; ${LEVELS}`],
+    // A name of Object.prototype's members is no synonym of a level.
+    ['[rules]\nlock-unwrap = "constructor"\n', `ffiguard.toml: invalid level "constructor" for \`rules.lock-unwrap\`; ${LEVELS}`],
     ['[rules]\nlock-unwrap = false\n', `ffiguard.toml: \`rules.lock-unwrap\` must be a string, not a boolean; ${LEVELS}`],
     ['rules = ["lock-unwrap"]\n', `ffiguard.toml: \`rules\` must be a table of rule id = level, not an array; ${LEVELS}`],
     ['exclud = ["vendor"]\n', `ffiguard.toml: unknown key \`exclud\` (did you mean \`exclude\`?); ${KEYS}`],
