@@ -7,7 +7,7 @@
  * The layout is checked once against the getters on a small parse. Should a future binding store
  * its nodes differently, the getters are used and nothing but speed changes.
  */
-import { parseRust } from './parse.js';
+import { BINDING_CHECK_SAMPLE, parseRust } from './parse.js';
 import type { Node } from './source.js';
 
 type Fields = Node & Record<number, number>;
@@ -18,7 +18,7 @@ function fieldsUsable(): boolean {
   if (layoutKnown === undefined) {
     // While checking, the getters answer (the check's own reads may compare nodes, see node-memo.ts).
     layoutKnown = false;
-    const root = parseRust('fn é() {\r\n  let s = "ü"; f(s);\n}\nfn g() {}\n').rootNode;
+    const root = parseRust(BINDING_CHECK_SAMPLE).rootNode;
     const nodes: Node[] = [];
     const stack: Node[] = [root];
     while (stack.length) {

@@ -34,12 +34,11 @@ let binding: Binding | null | undefined;
 let syntaxNode: NodeClass | undefined;
 
 /** The binding tree-sitter itself loaded (Node keeps one instance of a native module per file). */
-function loadBinding(parser: typeof Parser): Binding | null {
+function loadBinding(): Binding | null {
   try {
     const fromTreeSitter = createRequire(createRequire(import.meta.url).resolve('tree-sitter'));
     const load = fromTreeSitter('node-gyp-build') as (dir: string) => Binding;
     const b = load(path.dirname(fromTreeSitter.resolve('tree-sitter')));
-    syntaxNode = (parser as unknown as { SyntaxNode: NodeClass }).SyntaxNode;
     return typeof b?.NodeMethods?.namedChildren === 'function' && typeof b.NodeMethods.children === 'function' && b.nodeTransferArray instanceof Uint32Array ? b : null;
   } catch {
     return null;
@@ -79,8 +78,9 @@ export function childList(node: Parser.SyntaxNode, which: 'children' | 'namedChi
  * nodes, comments and non-ASCII text). `getters` are the binding's original `children`/`namedChildren`.
  */
 export function enableChildLists(parser: typeof Parser, root: Parser.SyntaxNode, getters: Record<'children' | 'namedChildren', (this: Parser.SyntaxNode) => unknown>): boolean {
-  binding = loadBinding(parser);
+  binding = loadBinding();
   if (!binding) return false;
+  syntaxNode = (parser as unknown as { SyntaxNode: NodeClass }).SyntaxNode;
   try {
     const stack = [root];
     while (stack.length) {

@@ -53,7 +53,10 @@ export function parseRustRange(text: string, range: Parser.Range): Parser.Tree {
 }
 
 /**
- * Node reads are memoised (node-memo.ts), child lists read the fast way if a parse of this sample
- * (comments, non-ASCII text, an ERROR and a MISSING node) gives the same lists both ways (node-lists.ts).
+ * What ffiguard's reads of the binding's private parts are checked on before they are used (node-fields.ts,
+ * node-lists.ts): comments, non-ASCII text, a CRLF, an ERROR and a MISSING node.
  */
-installNodeMemo(() => parseRust('fn é() {\r\n  let s = "ü"; f(s /* c */);\n  let = ;\n}\n/// d\nstruct S { a: u8, }\nfn g( {}\nfn h() { x(1 }\n').rootNode);
+export const BINDING_CHECK_SAMPLE = 'fn é() {\r\n  let s = "ü"; f(s /* c */);\n  let = ;\n}\n/// d\nstruct S { a: u8, }\nfn g( {}\nfn h() { x(1 }\n';
+
+// Node reads are memoised (node-memo.ts); child lists are read the fast way if the sample gives the same lists both ways.
+installNodeMemo(() => parseRust(BINDING_CHECK_SAMPLE).rootNode);
