@@ -212,9 +212,10 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   // Built when a rule first asks about visibility or enclosing attributes; a left-out file is parsed
   // only if a path is resolved through it.
   let moduleTree: ModuleTree | undefined;
+  const tree = (): ModuleTree => (moduleTree ??= buildModuleTree(files, settings, laterFiles.lazy()));
   const modules: ModuleTree = {
-    isExported: (fn) => (moduleTree ??= buildModuleTree(files, settings, laterFiles.lazy())).isExported(fn),
-    attributeScopes: (file, node) => (moduleTree ??= buildModuleTree(files, settings, laterFiles.lazy())).attributeScopes(file, node),
+    isExported: (fn) => tree().isExported(fn),
+    attributeScopes: (file, node) => tree().attributeScopes(file, node),
   };
   const byFile = new Map<SourceFile, FnInfo[]>();
   for (const fn of ffiFunctions) {
