@@ -15,16 +15,20 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * `scanned`: the paths given on the command line; `files`: every file the scan read or reported on
- * (sources, headers, files named in notifications). All absolute, or relative to `cwd`.
+ * `scanned`: the paths given on the command line; `named`: other paths the report names (files named in
+ * notifications, which may be directories); `read`: the files the scan read. All absolute, or relative
+ * to `cwd`.
  */
-export function reportRoot(cwd: string, scanned: readonly string[], files: readonly string[]): string {
-  const all = [...scanned, ...files].map((p) => path.resolve(cwd, p));
-  const repo = repositoryRoot(all[0] ?? cwd);
+export function reportRoot(cwd: string, scanned: readonly string[], named: readonly string[], read: readonly string[] = []): string {
+  // A directory holds a file the scan read if and only if it holds the file's directory: thousands of
+  // files come down to their few directories, which are directories without asking the file system.
+  const readDirs = [...new Set(read.map((f) => path.dirname(path.resolve(cwd, f))))];
+  const all = [...scanned, ...named].map((p) => path.resolve(cwd, p));
+  const repo = repositoryRoot(all[0] ?? readDirs[0] ?? cwd);
   for (const candidate of [repo, cwd]) {
-    if (candidate !== undefined && all.every((p) => holds(candidate, p))) return candidate;
+    if (candidate !== undefined && all.every((p) => holds(candidate, p)) && readDirs.every((d) => holds(candidate, d))) return candidate;
   }
-  return commonDirectory(all) ?? repo ?? cwd;
+  return commonDirectory([...all.map((p) => (isDirectory(p) ? p : path.dirname(p))), ...readDirs]) ?? repo ?? cwd;
 }
 
 /** Nearest directory with `.git` at or above `start` (the directory holding it, for a file). */
@@ -48,13 +52,9 @@ function holds(dir: string, file: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
-/**
- * The deepest directory holding every path (a path that is a directory holds itself), or undefined
- * when there is none (Windows paths on different drives).
- */
-function commonDirectory(paths: string[]): string | undefined {
-  if (paths.length === 0) return undefined;
-  const dirs = paths.map((p) => (isDirectory(p) ? p : path.dirname(p)));
+/** The deepest directory holding every one of `dirs`, or undefined when there is none (Windows paths on different drives). */
+function commonDirectory(dirs: string[]): string | undefined {
+  if (dirs.length === 0) return undefined;
   let common = dirs[0]!;
   for (const dir of dirs.slice(1)) {
     while (!holds(common, dir)) {

@@ -117,7 +117,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     cratesCached: results.filter((r) => r.cached).length,
     elapsedMs: performance.now() - started,
     cwd: opts.cwd,
-    repoRoot: reportRoot(opts.cwd, opts.paths.length > 0 ? opts.paths : ['.'], [...results.flatMap((r) => r.filesRead), ...notifications.flatMap((n) => (n.file === undefined ? [] : [n.file]))]),
+    repoRoot: reportRoot(opts.cwd, opts.paths.length > 0 ? opts.paths : ['.'], notifications.flatMap((n) => (n.file === undefined ? [] : [n.file])), results.flatMap((r) => r.filesRead)),
     includeSuppressed: !!opts.includeSuppressed,
     files: results.flatMap((r) => r.filesRead),
     ...(project ? { config: { file: project.file, table: project.table } } : {}),
