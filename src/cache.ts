@@ -16,10 +16,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Finding, Notification } from './findings.js';
+import type { Finding, Notification, Span } from './findings.js';
 import { temporaryFile } from './interrupt.js';
 
-const FORMAT = 2;
+const FORMAT = 3;
 
 export interface CacheEntry {
   key: string;
@@ -52,7 +52,84 @@ export async function loadCached(file: string, key: string): Promise<CacheEntry 
   } catch {
     return undefined;
   }
-  return isEntry(data, key) ? data : undefined;
+  return toEntry(data, key);
+}
+
+/**
+ * Findings as the cache stores them: arrays instead of objects, and each file's path once. A warm scan
+ * of a big workspace reads tens of thousands of findings, and this halves the time JSON.parse takes.
+ *
+ * A finding is `[ruleId, severity, message, help or 0, ...span, related, suppression or 0]`, a span is
+ * `file, startLine, startColumn, endLine, endColumn` (`file` an index into `paths`), `related` is a flat
+ * array of `...span, message` per location, and a suppression is `[kind, justification]`.
+ */
+interface PackedFindings {
+  paths: string[];
+  packed: unknown[][];
+}
+
+function packFindings(findings: readonly Finding[]): PackedFindings {
+  const paths: string[] = [];
+  const index = new Map<string, number>();
+  const span = (s: Span): unknown[] => {
+    let i = index.get(s.file);
+    if (i === undefined) index.set(s.file, (i = paths.push(s.file) - 1));
+    return [i, s.startLine, s.startColumn, s.endLine, s.endColumn];
+  };
+  const packed = findings.map((f) => [
+    f.ruleId,
+    f.severity,
+    f.message,
+    f.help ?? 0,
+    ...span(f.span),
+    f.related.flatMap((r) => [...span(r.span), r.message]),
+    f.suppression ? [f.suppression.kind, f.suppression.justification] : 0,
+  ]);
+  return { paths, packed };
+}
+
+/** The findings `packFindings` stored, or undefined if they are not what it writes. */
+function unpackFindings(data: PackedFindings): Finding[] | undefined {
+  const { paths, packed } = data;
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string') || !Array.isArray(packed)) return undefined;
+  const span = (a: unknown[], at: number): Span | undefined => {
+    const file = paths[a[at] as number];
+    const startLine = a[at + 1];
+    const startColumn = a[at + 2];
+    const endLine = a[at + 3];
+    const endColumn = a[at + 4];
+    if (typeof file !== 'string' || typeof startLine !== 'number' || typeof startColumn !== 'number' || typeof endLine !== 'number' || typeof endColumn !== 'number') return undefined;
+    return { file, startLine, startColumn, endLine, endColumn };
+  };
+  const out: Finding[] = [];
+  for (const f of packed) {
+    if (!Array.isArray(f) || f.length !== 11) return undefined;
+    const ruleId: unknown = f[0];
+    const severity: unknown = f[1];
+    const message: unknown = f[2];
+    const help: unknown = f[3];
+    const related: unknown = f[9];
+    const suppression: unknown = f[10];
+    const at = span(f, 4);
+    if (typeof ruleId !== 'string' || (severity !== 'error' && severity !== 'warning' && severity !== 'note') || typeof message !== 'string' || (help !== 0 && typeof help !== 'string') || !at) return undefined;
+    if (!Array.isArray(related) || related.length % 6 !== 0) return undefined;
+    const locations: Finding['related'] = [];
+    for (let i = 0; i < related.length; i += 6) {
+      const where = span(related, i);
+      const text: unknown = related[i + 5];
+      if (!where || typeof text !== 'string') return undefined;
+      locations.push({ span: where, message: text });
+    }
+    // Keys in the order a rule writes them (a finding without help has no `help` key).
+    const finding: Finding = help === 0 ? { ruleId, severity, span: at, message, related: locations } : { ruleId, severity, span: at, message, help: help as string, related: locations };
+    if (suppression !== 0) {
+      const [kind, justification] = Array.isArray(suppression) ? (suppression as unknown[]) : [];
+      if ((kind !== 'comment' && kind !== 'attribute') || typeof justification !== 'string') return undefined;
+      finding.suppression = { kind, justification };
+    }
+    out.push(finding);
+  }
+  return out;
 }
 
 /** Written to a temporary file and renamed; a cache that cannot be written (read-only checkout) is not an error. */
@@ -64,7 +141,7 @@ export async function saveCached(file: string, entry: CacheEntry): Promise<void>
   try {
     await fsp.mkdir(path.dirname(file), { recursive: true });
     sweepTemporaries(path.dirname(file));
-    const body = JSON.stringify({ format: FORMAT, ...entry });
+    const body = JSON.stringify({ format: FORMAT, ...entry, result: { ...entry.result, findings: undefined, ...packFindings(entry.result.findings) } });
     await fsp.writeFile(tmp, `${sign(secret, body).toString('hex')}\n${body}`);
     await fsp.rename(tmp, file);
   } catch {
@@ -177,20 +254,24 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-function isEntry(data: unknown, key: string): data is CacheEntry {
-  if (typeof data !== 'object' || data === null) return false;
+/** The entry `data` holds (its findings unpacked), or undefined if it is not one this version wrote for `key`. */
+function toEntry(data: unknown, key: string): CacheEntry | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
   const d = data as Record<string, unknown>;
-  if (d.format !== FORMAT || d.key !== key || typeof d.writtenAt !== 'number' || typeof d.files !== 'object' || d.files === null) return false;
+  if (d.format !== FORMAT || d.key !== key || typeof d.writtenAt !== 'number' || typeof d.files !== 'object' || d.files === null) return undefined;
   for (const f of Object.values(d.files as Record<string, unknown>)) {
     const v = f as Record<string, unknown> | null;
-    if (!v || typeof v.mtimeMs !== 'number' || typeof v.size !== 'number' || typeof v.hash !== 'string') return false;
+    if (!v || typeof v.mtimeMs !== 'number' || typeof v.size !== 'number' || typeof v.hash !== 'string') return undefined;
   }
-  const r = d.result as Record<string, unknown> | null;
-  if (!r || !Array.isArray(r.findings) || !Array.isArray(r.notifications) || typeof r.filesParsed !== 'number' || typeof r.filesNotParsed !== 'number') return false;
-  return r.findings.every(isFinding) && r.notifications.every((n) => typeof (n as Notification)?.message === 'string');
-}
-
-function isFinding(f: unknown): boolean {
-  const x = f as Finding | null;
-  return !!x && typeof x.ruleId === 'string' && typeof x.message === 'string' && typeof x.severity === 'string' && !!x.span && typeof x.span.file === 'string' && typeof x.span.startLine === 'number' && Array.isArray(x.related);
+  const r = d.result as (Record<string, unknown> & PackedFindings) | null;
+  if (!r || !Array.isArray(r.notifications) || typeof r.filesParsed !== 'number' || typeof r.filesNotParsed !== 'number') return undefined;
+  if (!r.notifications.every((n) => typeof (n as Notification)?.message === 'string')) return undefined;
+  const findings = unpackFindings(r);
+  if (!findings) return undefined;
+  return {
+    key,
+    writtenAt: d.writtenAt,
+    files: d.files as CacheEntry['files'],
+    result: { findings, notifications: r.notifications as Notification[], filesParsed: r.filesParsed, filesNotParsed: r.filesNotParsed },
+  };
 }

@@ -47,17 +47,20 @@ beforeAll(() => {
 
 describe('reports do not depend on the number of jobs or on the cache', () => {
   it('cold with 1 and 2 jobs, warm with 2 and 1, and after an edit: byte-identical, and what the in-process scan finds', async () => {
+    // With the suppressed findings too: the cache must keep every part of a finding.
     const cache = path.join(work, 'cache');
-    const cold1 = await cli('scan', '.', '--format', 'sarif', '--jobs', '1', '--no-cache');
-    const cold2 = await cli('scan', '.', '--format', 'sarif', '--jobs', '2', '--cache-dir', cache);
-    const warm2 = await cli('scan', '.', '--format', 'sarif', '--jobs', '2', '--cache-dir', cache);
-    const warm1 = await cli('scan', '.', '--format', 'sarif', '--jobs', '1', '--cache-dir', cache);
+    const cold1 = await cli('scan', '.', '--format', 'sarif', '--include-suppressed', '--jobs', '1', '--no-cache');
+    const cold2 = await cli('scan', '.', '--format', 'sarif', '--include-suppressed', '--jobs', '2', '--cache-dir', cache);
+    const warm2 = await cli('scan', '.', '--format', 'sarif', '--include-suppressed', '--jobs', '2', '--cache-dir', cache);
+    const warm1 = await cli('scan', '.', '--format', 'sarif', '--include-suppressed', '--jobs', '1', '--cache-dir', cache);
     for (const r of [cold1, cold2, warm2, warm1]) {
       expect(r.code).toBe(1);
       expect(r.stderr).toBe('');
     }
-    const crates = JSON.parse(cold1.stdout).runs[0].results.length;
-    expect(crates).toBeGreaterThan(100);
+    const results = JSON.parse(cold1.stdout).runs[0].results as { suppressions?: unknown[]; relatedLocations?: unknown[] }[];
+    expect(results.length).toBeGreaterThan(100);
+    expect(results.filter((r) => r.suppressions).length).toBeGreaterThan(10);
+    expect(results.filter((r) => r.relatedLocations).length).toBeGreaterThan(100);
     expect(stable(cold2.stdout)).toBe(stable(cold1.stdout));
     expect(stable(warm2.stdout)).toBe(stable(cold1.stdout));
     expect(stable(warm1.stdout)).toBe(stable(cold1.stdout));
@@ -122,7 +125,7 @@ describe('the cache trusts only what this user wrote for this exact input', () =
     const c = crate();
     const cold = await findings(c.dir);
     const [file] = cacheFiles(c.cache);
-    const forged = fs.readFileSync(file!, 'utf8').replace(/"findings":\[.*?\],"notifications"/, '"findings":[],"notifications"');
+    const forged = fs.readFileSync(file!, 'utf8').replace(/"packed":\[.*\]/, '"packed":[]');
     expect(forged).not.toBe(fs.readFileSync(file!, 'utf8'));
     fs.writeFileSync(file!, forged);
     expect(await findings(c.dir)).toBe(cold);
