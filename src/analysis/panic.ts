@@ -249,18 +249,18 @@ export class PanicAnalysis {
     const floats = new Set<string>();
     const isFloat = (type: Node): boolean => /^f(32|64)$/.test(type.text);
     for (const p of fn.params) if (isFloat(p.type)) floats.add(p.name);
-    if (fn.body) {
-      fn.file.walkBody(fn.body, (n) => {
-        if (n.type !== 'let_declaration') return undefined;
-        const name = localName(n);
-        if (!name) return undefined;
-        const type = n.childForFieldName('type');
-        const value = n.childForFieldName('value');
-        if (type ? isFloat(type) : value && looksFloat(value, floats)) floats.add(name);
-        return undefined;
-      });
-    }
-    return { fn, floats, types: declaredTypes(fn), lengthTests: fn.body ? lengthTests(fn.file, fn.body) : [], borrowMutTrait: importsBorrowMut(fn.file) };
+    // One walk for both: float locals in source order (a `let` sees the ones before it), and length tests.
+    const tests = fn.body
+      ? lengthTests(fn.file, fn.body, (n) => {
+          if (n.type !== 'let_declaration') return;
+          const name = localName(n);
+          if (!name) return;
+          const type = n.childForFieldName('type');
+          const value = n.childForFieldName('value');
+          if (type ? isFloat(type) : value && looksFloat(value, floats)) floats.add(name);
+        })
+      : [];
+    return { fn, floats, types: declaredTypes(fn), lengthTests: tests, borrowMutTrait: importsBorrowMut(fn.file) };
   }
 
   /** A panic site in the node itself (not in its children). */
@@ -333,7 +333,7 @@ export class PanicAnalysis {
  * also `x.is_some()`-style tests, which guard a later `x.unwrap()` the same way.
  * Heuristic: ffiguard does not follow control flow, so any earlier test of the same value counts.
  */
-function lengthTests(file: SourceFile, body: Node): LengthTest[] {
+function lengthTests(file: SourceFile, body: Node, alsoVisit?: (n: Node) => void): LengthTest[] {
   const out: LengthTest[] = [];
   const end = body.endIndex;
   const lenOf = (n: Node | null): string | null => {
@@ -341,6 +341,7 @@ function lengthTests(file: SourceFile, body: Node): LengthTest[] {
     return m && m.method === 'len' && m.args.length === 0 ? compact(m.receiver.text) : null;
   };
   file.walkBody(body, (n) => {
+    alsoVisit?.(n);
     if (n.type === 'binary_expression' && /^[<>]=?$|^[!=]=$/.test(n.childForFieldName('operator')?.text ?? '')) {
       const l = n.childForFieldName('left');
       const r = n.childForFieldName('right');
@@ -395,9 +396,13 @@ function compact(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
+/** Asked for every function scanned: answered once per file. */
 function importsBorrowMut(file: SourceFile): boolean {
-  return /\buse\s[^;]*\bBorrowMut\b/.test(file.text);
+  let answer = borrowMutImports.get(file);
+  if (answer === undefined) borrowMutImports.set(file, (answer = /\buse\s[^;]*\bBorrowMut\b/.test(file.text)));
+  return answer;
 }
+const borrowMutImports = new WeakMap<SourceFile, boolean>();
 
 /**
  * The call that receives `value` as an argument or as its receiver, looking through parentheses and
