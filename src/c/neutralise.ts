@@ -26,7 +26,10 @@ export function decorationMacros(text: string): string[] {
   const names: string[] = [];
   for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)]*\))?[ \t]*(.*)$/gm)) {
     const body = m[3]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '').replace(/\\$/, '').trim();
-    if (body === '' || /^(__attribute__|__declspec|extern\b|static\b|inline\b|__inline|_Pragma|\[\[)/.test(body) || /^[A-Z][A-Z0-9_]*(\([^)]*\))?$/.test(body)) names.push(m[1]!);
+    // Another macro is a decoration when the name is one too (`FOO_API` -> `FOO_EXPORT`); a lower-case
+    // name standing for an upper-case one is a type (`#define ssize_t SSIZE_T` for MSVC).
+    const renamesMacro = /^[A-Z][A-Z0-9_]*(\([^)]*\))?$/.test(body) && !/[a-z]/.test(m[1]!);
+    if (body === '' || /^(__attribute__|__declspec|extern\b|static\b|inline\b|__inline|_Pragma|\[\[)/.test(body) || renamesMacro) names.push(m[1]!);
   }
   return names;
 }
