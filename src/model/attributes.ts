@@ -28,12 +28,14 @@ const TRIVIA = new Set(['attribute_item', 'line_comment', 'block_comment']);
  */
 export function leadingTrivia(item: Node): Node[] {
   const out: Node[] = [];
-  for (let s = item.previousSibling; s && TRIVIA.has(s.type); s = s.previousSibling) {
+  // Each sibling is read once (for an item found by a search, every read is a call into the binding).
+  for (let s = item.previousSibling; s && TRIVIA.has(s.type); ) {
     const before = s.previousSibling;
     if (s.type !== 'attribute_item' && before && !TRIVIA.has(before.type) && before.endPosition.row === s.startPosition.row) break;
-    out.unshift(s);
+    out.push(s);
+    s = before;
   }
-  return out;
+  return out.reverse();
 }
 
 export function leadingAttributes(item: Node): Attribute[] {
