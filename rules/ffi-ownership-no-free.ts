@@ -71,7 +71,7 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     }
     if (unreleased.length === 0) return;
     // A macro ffiguard cannot expand (a procedural macro: `declare_own!(T)`, `#[ffi_type] struct T`) may export T's free function.
-    const external = externalMacroArguments(crate.files, crate.macros);
+    const external = externalMacroArguments(crate, [...new Set(unreleased.map((u) => u.pointee))]);
     const attributed = typesWithMacroAttributes(crate, new Set(unreleased.map((u) => u.pointee)));
     for (const { fn, pointee, handoff } of unreleased) {
       if (external.has(pointee) || attributed.has(pointee)) continue;

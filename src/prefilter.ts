@@ -28,8 +28,6 @@ const MODEL_TRIGGERS = [
   /\bmod\s+(r#)?\w+\s*;/,
   /\bpub\s*(\([^)]*\)\s*)?use\b/,
   /#!\[/,
-  // Top-level invocations of other crates' macros may define exports ffiguard cannot see.
-  /^(\w+::)*\w+!\s*[({[]/m,
 ];
 /** With C headers to compare, the types they name: `type` aliases and `#[repr(..)]` types. */
 const HEADER_TRIGGERS = [/\brepr\s*\(/, /\btype\s+\w+/];

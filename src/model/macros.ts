@@ -4,6 +4,8 @@
  * on its tokens.
  */
 import { macroName, type Node, type SourceFile } from '../source.js';
+import type { CrateModel } from './crate.js';
+import { escapeRegExp } from '../regexp.js';
 
 export interface MacroDef {
   name: string;
@@ -129,14 +131,20 @@ export function exportTemplate(def: MacroDef): ExportTemplate | null {
   return abi ? { abi, exported } : null;
 }
 
+/** A line that starts with a macro invocation: the text a top-level one needs. */
+const TOP_LEVEL_INVOCATION = /^(\w+::)*\w+!\s*[({[]/m;
+
 /**
  * Identifiers handed to top-level invocations of macros the crate does not define (procedural macros,
  * other crates' macros): `declare_own!(wasm_engine_t)` may well generate `wasm_engine_delete`, and
- * ffiguard cannot expand it.
+ * ffiguard cannot expand it. Files the prefilter left out are parsed for it when their text can hold
+ * one (and, with `only`, names one of those identifiers: the caller asks about no other).
  */
-export function externalMacroArguments(files: readonly SourceFile[], macros: ReadonlyMap<string, MacroDef>): Set<string> {
+export function externalMacroArguments(crate: Pick<CrateModel, 'allFiles' | 'macros'>, only?: readonly string[]): Set<string> {
+  const { macros } = crate;
   const out = new Set<string>();
-  for (const file of files) {
+  const named = only ? new RegExp(`(?<![\\w$])(${only.map(escapeRegExp).join('|')})(?![\\w$])`) : null;
+  for (const file of crate.allFiles((text) => TOP_LEVEL_INVOCATION.test(text) && (!named || named.test(text)))) {
     for (const item of file.root.namedChildren) {
       const inv = item.type === 'expression_statement' ? item.namedChild(0) : item;
       if (inv?.type !== 'macro_invocation' || macros.has(macroName(inv) ?? '')) continue;
