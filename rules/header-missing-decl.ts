@@ -31,6 +31,7 @@ size_t kv_len(const Store *store);`,
       'The help line spells the prototype in C from the Rust signature; check the type names against your header\'s conventions.',
       'A function the header declares through a function-like macro (`WASM_DECLARE_VEC(byte, )` with a `#define` that pastes `wasm_##name##_vec_new`) counts as declared: such calls are expanded (parameters, `##`, nested calls) to find the names they declare. Their prototypes are not compared with the Rust signature.',
       'Exports that a `macro_rules!` macro writes are checked too, and reported at the invocation.',
+      'JNI entry points (`Java_<class>_<method>`, `JNI_OnLoad`, `JNI_OnUnload`) are not expected in the header: the JVM looks them up by name for the `native` methods of a Java class, and no C caller includes a prototype. They are checked like the others when a scanned header declares some `Java_` function (one that `javac -h` generated).',
     ],
     references: [{ title: 'cbindgen', url: 'https://github.com/mozilla/cbindgen' }],
     cwe: ['CWE-628'],
@@ -41,8 +42,10 @@ size_t kv_len(const Store *store);`,
     const declared = declarations(crate);
     const viaMacro = macroDeclarations(crate);
     const where = headers.length === 1 ? headers[0]!.path.split(/[\\/]/).pop()! : `${headers.length} headers`;
+    const jniHeader = [...declared.keys()].some(isJniSymbol);
     for (const [symbol, fn] of crate.exportsBySymbol) {
       if (declared.has(symbol) || viaMacro.has(symbol)) continue;
+      if (isJniSymbol(symbol) && !jniHeader) continue;
       report({
         file: fn.file,
         node: fn.nameNode,
@@ -52,3 +55,8 @@ size_t kv_len(const Store *store);`,
     }
   },
 });
+
+/** A symbol the JVM looks up by name: a `native` method's implementation, or a library's load hooks. */
+function isJniSymbol(symbol: string): boolean {
+  return symbol.startsWith('Java_') || symbol === 'JNI_OnLoad' || symbol === 'JNI_OnUnload';
+}

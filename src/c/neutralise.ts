@@ -12,10 +12,16 @@ export function neutraliseHeader(text: string, knownMacros: ReadonlySet<string> 
   let out = blankCommentsInDefines(text);
   out = blankCplusplusBlocks(out);
   out = blankBareExternC(out);
-  out = blankExportMacros(out, new Set([...knownMacros, ...decorationMacros(text)]));
+  out = blankExportMacros(out, new Set([...WELL_KNOWN_DECORATIONS, ...knownMacros, ...decorationMacros(text)]));
   out = blankMacroCallLines(out);
   return out;
 }
+
+/**
+ * Decorations that system headers define, so a header uses them without defining them: JNI's
+ * (`JNIEXPORT jint JNICALL Java_..`, from jni.h) and Windows' calling conventions (windef.h).
+ */
+const WELL_KNOWN_DECORATIONS = ['JNIEXPORT', 'JNICALL', 'JNIIMPORT', 'WINAPI', 'APIENTRY', 'CALLBACK'];
 
 /**
  * Names `#define`d to nothing or to decorations (`__attribute__`, `__declspec`, `extern`, visibility,

@@ -56,6 +56,8 @@ export const C_SCALARS: Record<string, Scalar> = {
   size_t: 'size', uintptr_t: 'size', ssize_t: 'ssize', intptr_t: 'ssize', ptrdiff_t: 'ssize',
   float: 'f32', double: 'f64', bool: 'bool', _Bool: 'bool',
   char16_t: 'u16', char32_t: 'u32', char8_t: 'u8',
+  // jni.h's primitive types, the same on every platform (the JNI specification fixes them).
+  jboolean: 'u8', jbyte: 'i8', jchar: 'u16', jshort: 'i16', jint: 'i32', jlong: 'i64', jfloat: 'f32', jdouble: 'f64', jsize: 'i32',
 };
 
 /** Rust spellings (last path segment) → scalar. */
