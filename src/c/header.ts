@@ -263,7 +263,8 @@ export class HeaderFile {
         // `typedef uint32_t kv_result;`: keep the name, a Rust type of that name is the same type.
         return { ...inner, text, ...(inner.kind === 'scalar' ? { alias: name } : {}) } as CType;
       }
-      return withConst(this.named([name], this.enums.has(name), text));
+      const named = this.named([name], this.enums.has(name), text);
+      return withConst(this.enums.has(name) ? named : { ...named, undeclared: true });
     }
     return { kind: 'unknown', text };
   }

@@ -13,8 +13,12 @@ export type CType =
   | { kind: 'void'; text: string }
   /** `alias`: the C typedef name the scalar was declared through (`typedef uint32_t kv_result;`). */
   | { kind: 'scalar'; scalar: Scalar; alias?: string; text: string }
-  /** `opaque`: a struct no header defines with a field list (C can only hold pointers to it). */
-  | { kind: 'named'; names: string[]; enum?: boolean; opaque?: boolean; text: string }
+  /**
+   * `opaque`: a struct no header defines with a field list (C can only hold pointers to it).
+   * `undeclared`: a bare name no scanned header declares (a typedef of a system or vendor header,
+   * `socklen_t`, `GQuark`): it may stand for anything, a scalar included.
+   */
+  | { kind: 'named'; names: string[]; enum?: boolean; opaque?: boolean; undeclared?: boolean; text: string }
   | { kind: 'pointer'; to: CType; const: boolean; text: string }
   | { kind: 'fn'; ret: CType; params: CType[]; variadic: boolean; text: string }
   | { kind: 'unknown'; text: string };
@@ -101,6 +105,9 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
     const info = SCALARS[rust.scalar];
     if (info.cls === 'int' && info.size === 4) return null;
     return { severity: 'warning', message: `\`${rust.text}\` in Rust but the enum \`${c.text}\` in C (C enums are usually \`int\`-sized)` };
+  }
+  if (rust.kind !== c.kind && c.kind === 'named' && c.undeclared) {
+    return { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: no scanned header declares \`${c.text}\`, so ffiguard did not compare them`, unmapped: c.text };
   }
   if (rust.kind !== c.kind) return { severity: 'error', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C` };
   switch (rust.kind) {
