@@ -50,6 +50,16 @@ declare_vec!(byte_vec_t, byte_vec_new, u8);
     expect(x?.root.hasError).toBe(false);
   });
 
+  it('pastes an expr fragment as one operand, as rustc does: `!$c` of `a || b` is `!(a || b)`', () => {
+    const x = expandFirst(`
+macro_rules! negated {
+    ($name:ident, $c:expr, $d:expr) => { #[no_mangle] pub extern "C" fn $name(a: bool, b: bool) -> bool { !$c && $d } };
+}
+negated!(either, a || b, b);
+`);
+    expect(squash(x?.text)).toBe('#[no_mangle] pub extern "C" fn either(a: bool, b: bool) -> bool { !(a || b) && b }');
+  });
+
   it('picks the first rule that matches, and keeps commas inside generic arguments in a type', () => {
     const x = expandFirst(`
 macro_rules! getter {
@@ -58,7 +68,7 @@ macro_rules! getter {
 }
 getter!(map_len: HashMap<u32, Vec<Vec<u8>>> = HashMap::new());
 `);
-    expect(squash(x?.text)).toBe('#[no_mangle] pub extern "C" fn map_len() -> usize { let m: HashMap<u32, Vec<Vec<u8>>> = HashMap::new(); m.len() }');
+    expect(squash(x?.text)).toBe('#[no_mangle] pub extern "C" fn map_len() -> usize { let m: HashMap<u32, Vec<Vec<u8>>> = (HashMap::new()); m.len() }');
   });
 
   it('repeats with separators, nested repetitions, optional parts and $crate', () => {

@@ -28,6 +28,8 @@ export interface NullCheckContext {
   guards: Guards;
   /** To read a boolean helper's body and learn which way round it answers. */
   functionsByName?: ReadonlyMap<string, FnInfo[]>;
+  /** To see what an invocation of a crate macro does (`return_if_fail!(!p.is_null())` returns on null). */
+  expandMacro?: (file: SourceFile, invocation: Node) => SourceFile | null;
 }
 
 const DEREF_METHODS = new Set(['read', 'write', 'read_unaligned', 'write_unaligned', 'read_volatile', 'write_volatile', 'replace', 'swap', 'drop_in_place', 'write_bytes', 'copy_to', 'copy_to_nonoverlapping', 'copy_from', 'copy_from_nonoverlapping']);
@@ -50,6 +52,9 @@ const NONE_PRESERVING = new Set(['map', 'and_then', 'filter', 'cloned', 'copied'
 /** Statement-like expressions whose code may not run, or may run elsewhere: their checks protect nothing after them. */
 const MAYBE_SKIPPED = new Set(['closure_expression', 'loop_expression', 'while_expression', 'async_block', 'function_item']);
 
+/** Crate macros whose expansion invokes another, followed this deep. */
+const MAX_MACRO_NESTING = 3;
+
 /** Which way round a boolean helper answers: true for a non-null pointer, true for a null one, or unknown. */
 type Polarity = 'nonnull' | 'null' | 'unknown';
 
@@ -63,6 +68,8 @@ export class PointerParam {
     private readonly body: Node,
     readonly name: string,
     private readonly ctx: NullCheckContext,
+    /** How many crate macro expansions this body is nested in (see `expansionBails`). */
+    private readonly depth = 0,
   ) {
     this.guards = ctx.guards;
     this.names = new Set([name]);
@@ -220,6 +227,14 @@ export class PointerParam {
         if (!value || !pattern || this.file.contains(pattern, child)) return false;
         return this.provesNonNull(pattern, value);
       }
+      case 'call_expression': {
+        // tree-sitter-rust reads `m! { .. }` then `(*p).x = 1;` on the next line as a call of the
+        // invocation; in Rust the invocation is a statement of its own, run before.
+        const callee = a.childForFieldName('function');
+        const args = a.childForFieldName('arguments');
+        const braced = callee?.type === 'macro_invocation' && callee.namedChildren.find((c) => c.type === 'token_tree')?.text.startsWith('{');
+        return !!braced && !!args && this.file.contains(args, child) && this.bailsOutOnNull(callee!);
+      }
       case 'block':
       case 'source_file':
       // `SourceFile.parent` goes from the statements of a re-parsed macro argument straight to the invocation.
@@ -286,8 +301,9 @@ export class PointerParam {
       case 'block':
         return e.namedChildren.some((s) => this.bailsOutOnNull(s));
       case 'macro_invocation':
-        // A crate null-check macro bails out; other macros may run their argument in a closure (guards do).
-        return this.isHelperCall(e, 'any');
+        // A crate null-check macro bails out, and so does a crate macro whose expansion does; other
+        // macros may run their argument in a closure (guards do).
+        return this.isHelperCall(e, 'any') || this.expansionBails(e);
       case 'for_expression': {
         const value = e.childForFieldName('value');
         return !!value && this.evaluationBails(value);
@@ -297,6 +313,21 @@ export class PointerParam {
     const m = asMethodCall(e);
     if (m && (m.method === 'unwrap' || m.method === 'expect') && this.chainHasCheck(m.receiver)) return true;
     return e.namedChildren.some((c) => this.evaluationBails(c));
+  }
+
+  /**
+   * Does an invocation of a crate macro that is given the pointer bail out on null once expanded
+   * (`rsvg_return_val_if_fail! { f => v; !p.is_null(), }` writes `if !!p.is_null() { return v; }`)?
+   * The expansion is judged like a block of statements written in its place.
+   */
+  private expansionBails(invocation: Node): boolean {
+    // The arguments' text, not their re-parse: a crate macro's input need not parse as Rust (`f => v; a, b,`).
+    if (!this.ctx.expandMacro || this.depth >= MAX_MACRO_NESTING || !namesAny(invocation.text, this.names)) return false;
+    const src = this.ctx.expandMacro(this.file, invocation);
+    if (!src) return false;
+    const inner = new PointerParam(src, src.root, this.name, this.ctx, this.depth + 1);
+    for (const n of this.names) inner.names.add(n);
+    return src.root.namedChildren.some((s) => inner.bailsOutOnNull(s));
   }
 
   /**
@@ -564,4 +595,10 @@ export function rawPointerParams(fn: FnInfo, ctx: NullCheckContext): { param: Fn
     pointerParamCache.set(fn, out);
   }
   return out;
+}
+
+/** Does `text` hold one of `names` as a whole word? */
+function namesAny(text: string, names: ReadonlySet<string>): boolean {
+  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (names.has(m[0])) return true;
+  return false;
 }

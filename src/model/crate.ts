@@ -59,6 +59,8 @@ export interface CrateModel {
   allFiles(mayHold?: (text: string) => boolean): SourceFile[];
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
+  /** The expansion of an invocation of one of the crate's `macro_rules!` macros, or null (see expand.ts). */
+  expandMacro(file: SourceFile, invocation: Node): SourceFile | null;
 }
 
 /**
@@ -171,7 +173,8 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   };
   for (const file of files) collect(file, 0, functions);
   const handled = applyExportTemplates(functions, macros);
-  const expansions = expandGenerators(invocations, handled, macros, (src, depth) => {
+  const expander = new MacroExpander(macros);
+  const expansions = expandGenerators(invocations, handled, expander, (src, depth) => {
     const start = generated.length;
     collect(src, depth, generated);
     for (const fn of generated.slice(start)) {
@@ -247,6 +250,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     modules,
     laterParsed: () => laterFiles.parsedCount,
     allFiles: (mayHold) => [...(mayHold ? files.filter((f) => mayHold(f.text)) : files), ...laterFiles.all(mayHold)],
+    expandMacro: (file, invocation) => expander.expandInvocation(file, invocation),
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
       let best: FnInfo | undefined;
@@ -363,11 +367,10 @@ class FunctionIndex extends Map<string, FnInfo[]> {
 function expandGenerators(
   queue: { file: SourceFile; node: Node; depth: number }[],
   handled: ReadonlySet<string>,
-  macros: ReadonlyMap<string, MacroDef>,
+  expander: MacroExpander,
   collect: (src: ExpandedSource, depth: number) => void,
 ): ExpandedSource[] {
   const out: ExpandedSource[] = [];
-  const expander = new MacroExpander(macros);
   if (expander.generators.size === 0) return out;
   for (let i = 0; i < queue.length; i++) {
     const { file, node, depth } = queue[i]!;

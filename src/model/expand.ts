@@ -39,7 +39,8 @@ interface Rule {
   body: Template[];
 }
 
-type Binding = { kind: 'leaf'; tokens: TokenTree[] } | { kind: 'seq'; items: Binding[] };
+/** `expr`: bound to an `$x:expr` fragment, which stays one expression wherever it is pasted. */
+type Binding = { kind: 'leaf'; tokens: TokenTree[]; expr?: boolean } | { kind: 'seq'; items: Binding[] };
 type Env = ReadonlyMap<string, Binding>;
 
 /** A macro invocation's expansion, parsed. Spans of its nodes point into the scanned file. */
@@ -133,10 +134,16 @@ export class MacroExpander {
     }
   }
 
-  /** The expansion of `invocation` (a `macro_invocation` node of `file`), or null when no rule matches. */
+  /** The expansion of an invocation of a generating macro (see `generators`), or null. */
   expand(file: SourceFile, invocation: Node): ExpandedSource | null {
     const name = macroName(invocation);
-    if (!name || !this.generators.has(name)) return null;
+    return name && this.generators.has(name) ? this.expandInvocation(file, invocation) : null;
+  }
+
+  /** The expansion of `invocation` (a `macro_invocation` node of `file`), or null when it is no crate macro or no rule matches. */
+  expandInvocation(file: SourceFile, invocation: Node): ExpandedSource | null {
+    const name = macroName(invocation);
+    if (!name) return null;
     let cache = this.cache.get(file);
     if (!cache) this.cache.set(file, (cache = new Map()));
     const key = `${invocation.startIndex}:${invocation.endIndex}`;
@@ -391,7 +398,7 @@ function matchRule(pattern: Pattern[], input: TokenTree[]): Env | null {
       }
       case 'frag': {
         for (const n of fragmentLengths(e.frag, toks, j)) {
-          const bound = new Map(env).set(e.name, { kind: 'leaf', tokens: toks.slice(j, j + n) });
+          const bound = new Map(env).set(e.name, { kind: 'leaf', tokens: toks.slice(j, j + n), ...(e.frag === 'expr' ? { expr: true } : {}) });
           const r = rest(j + n, bound);
           if (r || steps > MATCH_BUDGET) return r;
         }
@@ -466,7 +473,13 @@ function transcribe(elems: Template[], env: Env, out: Tok[]): boolean {
         }
         if (b.kind !== 'leaf') return false;
         const start = out.length;
+        // rustc pastes an `expr` fragment as one operand: `!$cond` with `a || b` is `!(a || b)`.
+        // Parentheses say so to the parser (a single token or group needs none).
+        const wrap = b.expr === true && b.tokens.length > 1;
+        if (wrap) out.push({ kind: 'punct', text: '(', space: '', origin: firstOrigin(b.tokens) });
         flatten(b.tokens, out);
+        if (wrap) out[start + 1] = { ...out[start + 1]!, space: '' };
+        if (wrap) out.push({ kind: 'punct', text: ')', space: '', origin: firstOrigin(b.tokens) });
         // The first token takes the spacing the template gave `$name`.
         if (out.length > start) out[start] = { ...out[start]!, space: e.dollar.space };
         break;
@@ -551,4 +564,10 @@ function render(tokens: Tok[]): { text: string; marks: { start: number; end: num
     prev = t.text;
   }
   return { text, marks };
+}
+
+/** Where the first token of `tokens` was written (for the parentheses put around a pasted expression). */
+function firstOrigin(tokens: readonly TokenTree[]): Origin | null {
+  const t = tokens[0];
+  return !t ? null : t.kind === 'group' ? t.open : t.origin;
 }
