@@ -203,6 +203,14 @@ export function cannotHoldNul(file: SourceFile, expr: Node, depth = 0): boolean 
       return !!e.namedChild(e.namedChildCount - 1) && cannotHoldNul(file, e.namedChild(e.namedChildCount - 1)!, depth + 1);
     case 'index_expression':
       return isCutBeforeNul(file, e);
+    case 'identifier': {
+      // A local bound once to a NUL-free value, or a `const`/`static` of this file (`const DIR: &str = "/run/x/";`).
+      const local = file.letValue(e);
+      // `let mut` may be assigned something else before the use.
+      if (local) return !local.parent?.children.some((c) => c.type === 'mutable_specifier') && cannotHoldNul(file, local, depth + 1);
+      const item = /^[A-Z][A-Z0-9_]*$/.test(e.text) ? constantNamed(file, e.text) : null;
+      return !!item && cannotHoldNul(file, item, depth + 1);
+    }
   }
   const m = asMethodCall(e);
   if (m && m.args.length === 0 && SAME_CONTENTS.has(m.method)) {
@@ -213,6 +221,13 @@ export function cannotHoldNul(file: SourceFile, expr: Node, depth = 0): boolean 
   const c = asPathCall(e);
   if (c && c.args.length === 1 && c.name === 'from' && /(^|::)(String|Vec)$/.test(c.qualifier)) return cannotHoldNul(file, c.args[0]!, depth + 1);
   return false;
+}
+
+/** The value of the file's `const` or `static` item named `name`, when exactly one is written (in any module of the file). */
+function constantNamed(file: SourceFile, name: string): Node | null {
+  if (!new RegExp(`\\b(const|static)\\s+(mut\\s+)?${name}\\b`).test(file.text)) return null;
+  const items = file.root.descendantsOfType(['const_item', 'static_item']).filter((c) => c.childForFieldName('name')?.text === name);
+  return items.length === 1 ? items[0]!.childForFieldName('value') : null;
 }
 
 function blockValueCannotHoldNul(file: SourceFile, n: Node, depth: number): boolean {
