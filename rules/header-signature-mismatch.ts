@@ -36,6 +36,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
     notes: [
       'Type mapping: `i8`..`u64` ↔ `int8_t`..`uint64_t`, `c_int` ↔ `int`, `usize` ↔ `size_t`/`uintptr_t`, `isize` ↔ `ptrdiff_t`/`intptr_t`/`ssize_t`, `f32`/`f64` ↔ `float`/`double`, `bool` ↔ `bool`/`_Bool`, `*const T` ↔ `const T *`, `*mut T`, `&mut T`, `NonNull<T>`, `Box<T>` ↔ `T *`, `&T` ↔ `const T *`, `Option<&T>` and `Option<extern "C" fn(..)>` ↔ nullable pointers, `()` ↔ `void`.',
       'Structs and enums are matched by name through typedefs (`typedef struct Store kv_store_t;`) and cbindgen\'s prefixes. Two different names behind a pointer are ABI-compatible and are not reported.',
+      'A function written inside an export macro\'s invocation is compared in the signature the macro exports: getsentry/symbolic\'s `ffi_fn! { unsafe fn f(..) -> Result<T> { .. } }` writes `extern "C" fn f(..) -> T`.',
       'JNI\'s primitive types (`jint`, `jlong`, `jboolean`, ...) map to their fixed sizes. Another name that no scanned header declares (`socklen_t` from <sys/socket.h>) may stand for anything: a difference there is a note that it was not compared, never an error.',
     ],
     references: [
@@ -86,7 +87,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
           severity: d.severity,
           message: `parameter \`${name}\` of \`${symbol}\`: ${d.message}`,
           help: d.severity === 'note' ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)' : `declare it to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
-          related: [{ file: rustFn.file, node: p.node, message: 'the Rust parameter' }],
+          related: [{ file: sig.file, node: p.node, message: 'the Rust parameter' }],
         }, d);
       });
       const d = compareTypes(sig.ret, cFn.ret, 'out');
@@ -97,7 +98,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
           severity: d.severity,
           message: `return type of \`${symbol}\`: ${d.message}`,
           help: d.severity === 'note' ? 'check the return type by hand' : `declare the return type to match the Rust \`${sig.ret.text}\``,
-          related: [{ file: rustFn.file, node: sig.retNode ?? rustFn.nameNode, message: 'the Rust return type' }],
+          related: [sig.retNode ? { file: sig.file, node: sig.retNode, message: 'the Rust return type' } : { file: rustFn.file, node: rustFn.nameNode, message: 'the Rust return type' }],
         }, d);
       }
     }

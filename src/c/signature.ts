@@ -1,25 +1,28 @@
 /** A Rust FFI function's signature in the shared C ABI description, and as a C prototype. */
 import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
-import type { Node } from '../source.js';
+import type { Node, SourceFile } from '../source.js';
 import { rustType } from './rust-types.js';
 import type { CType, Scalar } from './types.js';
 
 export interface RustSignature {
+  /** The file the nodes below are in (an expansion, for a signature a macro rewrites). */
+  file: SourceFile;
   params: { name: string | null; type: CType; node: Node }[];
   ret: CType;
   retNode: Node | null;
 }
 
 export function rustSignature(fn: FnInfo, crate: CrateModel): RustSignature {
-  const params = (fn.node.childForFieldName('parameters')?.namedChildren ?? [])
+  const { file, node } = fn.signature ?? fn;
+  const params = (node.childForFieldName('parameters')?.namedChildren ?? [])
     .filter((p) => p.type === 'parameter')
     .map((p) => {
       const pat = p.childForFieldName('pattern');
       return { name: pat?.type === 'identifier' ? pat.text : null, type: rustType(p.childForFieldName('type'), crate.typeAliases), node: p };
     });
-  const retNode = fn.node.childForFieldName('return_type');
-  return { params, ret: rustType(retNode, crate.typeAliases), retNode };
+  const retNode = node.childForFieldName('return_type');
+  return { file, params, ret: rustType(retNode, crate.typeAliases), retNode };
 }
 
 const C_SPELLING: Record<Scalar, string> = {

@@ -67,7 +67,7 @@ export interface CrateModel {
  * `ffi_fn! { fn name(..) { .. } }`: the `fn` takes the ABI and export of the macro's transcriber.
  * Returns the invocations handled this way, which are not expanded as well.
  */
-function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>): Set<string> {
+function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>, expander: MacroExpander): Set<string> {
   const handled = new Set<string>();
   const templates = new Map<string, ExportTemplate>();
   for (const [name, def] of macros) {
@@ -87,9 +87,20 @@ function applyExportTemplates(functions: FnInfo[], macros: Map<string, MacroDef>
     fn.abi = t.abi;
     fn.exported = fn.exported || t.exported;
     fn.generatedBy = name!;
+    // The transcriber may rewrite the signature (`-> Result<T>` written, `-> T` exported).
+    const expansion = expander.expandInvocation(fn.file, host!);
+    const written = expansion?.root.descendantsOfType('function_item').filter((f) => f.childForFieldName('name')?.text === fn.name);
+    if (expansion && written?.length === 1 && signatureText(written[0]!) !== signatureText(fn.node)) fn.signature = { file: expansion, node: written[0]! };
     handled.add(invocationKey(fn.file, host!));
   }
   return handled;
+}
+
+/** A function's parameters and return type as written, spacing aside. */
+function signatureText(fn: Node): string {
+  const params = fn.childForFieldName('parameters')?.text ?? '';
+  const ret = fn.childForFieldName('return_type')?.text ?? '';
+  return `${params}->${ret}`.replace(/\s+/g, '');
 }
 
 /** The items the model collects (see `collect` in buildCrateModel). */
@@ -172,8 +183,8 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     }
   };
   for (const file of files) collect(file, 0, functions);
-  const handled = applyExportTemplates(functions, macros);
   const expander = new MacroExpander(macros);
+  const handled = applyExportTemplates(functions, macros, expander);
   const expansions = expandGenerators(invocations, handled, expander, (src, depth) => {
     const start = generated.length;
     collect(src, depth, generated);

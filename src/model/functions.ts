@@ -41,6 +41,12 @@ export interface FnInfo {
    */
   generatedBy?: string;
   /**
+   * The item whose signature C links against, when a macro rewrites it: for `ffi_fn! { fn f(..) ->
+   * Result<T> { .. } }` whose transcriber writes `extern "C" fn f(..) -> T`, that function in the
+   * invocation's expansion. Unset when the signature is the one written.
+   */
+  signature?: { file: SourceFile; node: Node };
+  /**
    * The function is written by a macro's transcriber (`declare_vec!(v_t, v_new, u8)` writing
    * `extern "C" fn v_new`, see expand.ts): `file` is the expansion, whose spans point at the invocation,
    * and `generatedBy` names the macro.
