@@ -459,7 +459,7 @@ export class PointerParam {
   private helperPolarity(name: string): Polarity {
     const found = new Set<Polarity>();
     for (const fn of this.ctx.functionsByName?.get(name) ?? []) {
-      if (!fn.body || fn.abi !== null) continue;
+      if (!fn.body) continue;
       const tail = fn.body.namedChildren.filter((c) => !c.type.endsWith('comment')).pop();
       const ptr = fn.params.find((p) => p.isRawPointer)?.name;
       const e = tail && !tail.type.endsWith('statement') && tail.type !== 'let_declaration' ? strip(tail) : null;

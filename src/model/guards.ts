@@ -130,7 +130,11 @@ function isBoundaryCall(n: Node, boundaries: ReadonlySet<string>): boolean {
 
 /** A function taking a raw pointer that tests it (`p.is_null()`, `p.as_ref()`, `NonNull::new(p)`). */
 function checksPointerParam(fn: FnInfo): boolean {
-  if (!fn.body || fn.abi !== null) return false;
+  if (!fn.body) return false;
+  // An `extern "C"` function is one when it is a predicate on one pointer (libimagequant exports its
+  // `liq_received_invalid_pointer(p) -> bool` and calls it); an FFI function that happens to test one
+  // of its parameters is no check of whatever else it is given.
+  if (fn.abi !== null && (fn.params.filter((p) => p.isRawPointer).length !== 1 || fn.node.childForFieldName('return_type')?.text !== 'bool')) return false;
   // A text test first: most functions of a crate test nothing, and walking each body costs.
   if (!/\b(is_null|as_ref|as_mut|NonNull)\b/.test(fn.file.text.slice(fn.body.startIndex, fn.body.endIndex))) return false;
   const ptrs = fn.params.filter((p) => p.isRawPointer).map((p) => p.name);
