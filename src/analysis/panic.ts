@@ -305,7 +305,7 @@ export class PanicAnalysis {
         if (!right || !left) return null;
         const float = looksFloat(left, floats) || looksFloat(right, floats);
         if (/^[/%]=?$/.test(op)) {
-          if (isNonZeroConstant(right) || float) return null;
+          if (isNonZeroConstant(right) || float || (ctx && isZeroTested(right, n, ctx.lengthTests))) return null;
           return { node: n, what: `${op.startsWith('/') ? 'division' : 'remainder'} \`${clip(n.text)}\``, detail: 'by zero' };
         }
         // Constant expressions are checked at compile time; `String + &str` concatenates.
@@ -349,6 +349,13 @@ function lengthTests(file: SourceFile, body: Node, alsoVisit?: (n: Node) => void
       const other = lenOf(l) ? r : l;
       if (subject && other) out.push({ subject, index: isLiteral(unparen(other)) ? null : compact(unparen(other).text), from: n.startIndex, to: end });
     }
+    // `if d == 0 { return .. }`, `if d != 0 { n / d }`, `d > 0`: a test of the divisor against zero.
+    if (n.type === 'binary_expression' && /^([!=]=|[<>]=?)$/.test(n.childForFieldName('operator')?.text ?? '')) {
+      const l = unparen(n.childForFieldName('left')!);
+      const r = unparen(n.childForFieldName('right')!);
+      const subject = isZero(r) ? l : isZero(l) ? r : null;
+      if (subject && !isLiteral(subject)) out.push({ subject: compact(withoutCast(subject).text), index: NONZERO, from: n.startIndex, to: end });
+    }
     const m = asMethodCall(n);
     if (m && m.method === 'is_empty' && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: null, from: n.startIndex, to: end });
     if (m && /^is_(some|none|ok|err)$/.test(m.method) && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: VARIANT, from: n.startIndex, to: end });
@@ -372,11 +379,30 @@ function isLengthTested(index: Node, tests: LengthTest[]): boolean {
   const s = compact(subject.text);
   const constant = isLiteral(unparen(i));
   const text = compact(unparen(i).text);
-  return tests.some((t) => t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
+  return tests.some((t) => t.index !== NONZERO && t.index !== VARIANT && t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
 }
 
 /** Marks a `LengthTest` that is really a test of an `Option`/`Result` variant (`x.is_some()`). */
 const VARIANT = '?';
+/** Marks a `LengthTest` that is really a test of a value against zero (`d == 0`, `d > 0`). */
+const NONZERO = '0';
+
+/** A divisor tested against zero earlier in the body (casts aside: `n / d as u64` after `d == 0`). */
+function isZeroTested(divisor: Node, division: Node, tests: LengthTest[]): boolean {
+  const subject = compact(withoutCast(unparen(divisor)).text);
+  return tests.some((t) => t.index === NONZERO && t.subject === subject && t.from < division.startIndex && division.endIndex <= t.to);
+}
+
+function isZero(n: Node): boolean {
+  return n.type === 'integer_literal' && /^0+(_*([iu](8|16|32|64|128|size)))?$/.test(n.text);
+}
+
+/** `x as usize` → `x` (repeatedly): a cast keeps zero zero. */
+function withoutCast(n: Node): Node {
+  let u = n;
+  while (u.type === 'type_cast_expression' && u.childForFieldName('value')) u = unparen(u.childForFieldName('value')!);
+  return u;
+}
 
 /** `x.unwrap()` (or `x.take().unwrap()`, `x.as_ref().unwrap()`) after a test of `x.is_some()` / `x.is_none()` / `x.is_ok()` / `x.is_err()`. */
 function isVariantTested(receiver: Node, call: Node, tests: LengthTest[]): boolean {
