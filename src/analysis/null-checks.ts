@@ -14,6 +14,7 @@ import type { Guards } from '../model/guards.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, lastOf, lastSegment, patternBindings, unparen } from '../syntax.js';
 import { sameNode } from '../node-fields.js';
+import { holdsWord } from '../regexp.js';
 
 export interface Deref {
   node: Node;
@@ -322,7 +323,7 @@ export class PointerParam {
    */
   private expansionBails(invocation: Node): boolean {
     // The arguments' text, not their re-parse: a crate macro's input need not parse as Rust (`f => v; a, b,`).
-    if (!this.ctx.expandMacro || this.depth >= MAX_MACRO_NESTING || !namesAny(invocation.text, this.names)) return false;
+    if (!this.ctx.expandMacro || this.depth >= MAX_MACRO_NESTING || !holdsWord(invocation.text, this.names)) return false;
     const src = this.ctx.expandMacro(this.file, invocation);
     if (!src) return false;
     const inner = new PointerParam(src, src.root, this.name, this.ctx, this.depth + 1);
@@ -595,10 +596,4 @@ export function rawPointerParams(fn: FnInfo, ctx: NullCheckContext): { param: Fn
     pointerParamCache.set(fn, out);
   }
   return out;
-}
-
-/** Does `text` hold one of `names` as a whole word? */
-function namesAny(text: string, names: ReadonlySet<string>): boolean {
-  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (names.has(m[0])) return true;
-  return false;
 }
