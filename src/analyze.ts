@@ -6,13 +6,14 @@ import type { CrateSettings } from './crate-unit.js';
 import type { Finding, Notification, Span } from './findings.js';
 import { buildCrateModel } from './model/crate.js';
 import { ExpandedSource } from './model/expand.js';
-import { inTestCode, testRanges } from './model/test-code.js';
+import { inTestCode, isTestAttribute, testRanges } from './model/test-code.js';
 import type { Locatable, Rule } from './rule.js';
 import { abiHeaders } from './c/abi-headers.js';
 import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
 import { ParseTimeout } from './parse.js';
 import { prefilter } from './prefilter.js';
+import { holdsWord } from './regexp.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -107,7 +108,7 @@ export async function analyzeCrate(
   // vendored C or C++ library's header is not checked anyway, and a note about it is noise.
   const described = new Set(abiHeaders(crate));
   for (const h of headers) {
-    if (h.errorCount === 0 || !(described.has(h) || namesAny(h.text, crate.exportsBySymbol))) continue;
+    if (h.errorCount === 0 || !(described.has(h) || holdsWord(h.text, crate.exportsBySymbol))) continue;
     notifications.push({ level: 'note', file: h.path, message: `${h.errorCount} place(s) tree-sitter-c could not parse (macros or C++); declarations there are not checked` });
   }
   const declaring = headers.filter((h) => h.functions.length > 0);
@@ -152,8 +153,16 @@ export async function analyzeCrate(
   // Test code is looked up only in files that have findings.
   const byPath = new Map(files.map((f) => [f.path, f]));
   const tests = new Map<string, ReturnType<typeof testRanges> | undefined>();
+  let anyTestAttribute: boolean | undefined;
   const testsOf = (p: string) => {
-    if (!tests.has(p)) tests.set(p, byPath.has(p) ? testRanges(byPath.get(p)!, root) : undefined);
+    if (!tests.has(p)) {
+      const file = byPath.get(p);
+      const t = file ? testRanges(file, root) : undefined;
+      // `#[cfg(test)] mod mock;` in the parent module (or `#![cfg(test)]` at the top) makes the whole file test code.
+      anyTestAttribute ??= files.some((f) => /#!?\[\s*(cfg\s*\([^\]]*\btest\b|test\b)/.test(f.text));
+      if (file && t && !t.all && anyTestAttribute && crate.modules.attributeScopes(file, file.root).flat().some(isTestAttribute)) t.all = true;
+      tests.set(p, t);
+    }
     return tests.get(p);
   };
   const findings: Finding[] = [];
@@ -214,13 +223,6 @@ function templateLocation(file: Locatable, node: Node): { span: Span; message: s
  * Headers tree-sitter-c can read and that describe the library: C++-only headers (`.hpp`, `.hh`
  * without an `extern "C"` block: classes, templates) and headers of test code are left out.
  */
-/** Does `text` hold one of the map's keys as a whole C identifier? */
-function namesAny(text: string, names: ReadonlyMap<string, unknown>): boolean {
-  if (names.size === 0) return false;
-  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (names.has(m[0])) return true;
-  return false;
-}
-
 function isCHeader(src: { path: string; text: string }, root: string, opts: { includeTests?: boolean; explicitHeaders?: string[] }): boolean {
   if (opts.explicitHeaders?.includes(src.path)) return true;
   if (/\.(hh|hpp|hxx)$/.test(src.path) && !src.text.includes('extern "C"')) return false;
@@ -230,4 +232,3 @@ function isCHeader(src: { path: string; text: string }, root: string, opts: { in
 
 // The whole-scan entry point lives in scan.ts (which loads this module only when a crate needs analysing).
 export { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PARSE_SECONDS, scan, type ScanOptions } from './scan.js';
-

@@ -1,6 +1,7 @@
 /**
  * Test code: files under the crate's `tests/`, `benches/` and `examples/` (clippy skips them by default too), and items marked `#[cfg(test)]`,
- * `#[test]`, `#[bench]` or a test macro (`#[tokio::test]`). Callbacks written in tests dereference
+ * `#[test]`, `#[bench]` or a test macro (`#[tokio::test]`); a whole file when its module is declared
+ * `#[cfg(test)] mod mock;` (see analyze.ts, which asks the module tree). Callbacks written in tests dereference
  * pointers they made themselves and unwrap freely; findings there are noise for an FFI audit, so they
  * are left out unless `--include-tests` asks for them.
  */
@@ -34,7 +35,7 @@ export function testRanges(file: SourceFile, crateRoot: string): TestRanges {
   return { all: false, ranges };
 }
 
-function isTestAttribute(a: { name: string; args: string }): boolean {
+export function isTestAttribute(a: { name: string; args: string }): boolean {
   if (a.name === 'test' || a.name === 'bench' || a.name.endsWith('::test')) return true;
   // `#[cfg(test)]`, `#[cfg(all(test, feature = "x"))]`, but not `#[cfg(not(test))]`.
   return a.name === 'cfg' && /\btest\b/.test(a.args) && !/\bnot\s*\(\s*test\s*\)/.test(a.args);
