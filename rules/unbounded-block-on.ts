@@ -41,6 +41,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     },
     notes: [
       'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call. Further timeout helpers can be configured.',
+      'A program\'s own `fn main` is not flagged: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
     references: [
@@ -82,7 +83,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
         // tokio's `LocalSet::block_on(&rt, fut)` takes the runtime first.
         const runtimeFirst = method && args.length === 2 && /^(reference_expression|identifier|field_expression|self)$/.test(args[0]!.type);
         const future = args.length === 1 ? args[0]! : runtimeFirst ? args[1]! : null;
-        if (!future || bounded(file, future)) return;
+        if (!future || bounded(file, future) || inProgramMain(file, n)) return;
         const ffi = crate.enclosingFfiFunction(file, n);
         const shown = future.text.replace(/\s+/g, ' ');
         // Start at `block_on` itself: a receiver chain may span several lines before it.
@@ -121,3 +122,11 @@ function asyncBlockBounded(file: SourceFile, block: Node, isBounded: (awaited: N
   return ok;
 }
 
+/** Is `node` in a file-level `fn main` (a binary's entry point), outside any closure or nested item? */
+function inProgramMain(file: SourceFile, node: Node): boolean {
+  for (const a of file.ancestors(node)) {
+    if (a.type === 'closure_expression') return false;
+    if (a.type === 'function_item') return a.childForFieldName('name')?.text === 'main' && a.parent?.type === 'source_file' && a.tree === file.tree;
+  }
+  return false;
+}
