@@ -37,8 +37,9 @@ export function testRanges(file: SourceFile, crateRoot: string): TestRanges {
 
 export function isTestAttribute(a: { name: string; args: string }): boolean {
   if (a.name === 'test' || a.name === 'bench' || a.name.endsWith('::test')) return true;
-  // `#[cfg(test)]`, `#[cfg(all(test, feature = "x"))]`, but not `#[cfg(not(test))]`.
-  return a.name === 'cfg' && /\btest\b/.test(a.args) && !/\bnot\s*\(\s*test\s*\)/.test(a.args);
+  // `#[cfg(test)]`, `#[cfg(all(test, feature = "x"))]`, but not `#[cfg(not(test))]` nor `#[cfg(feature = "test-utils")]`.
+  const args = a.args.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return a.name === 'cfg' && /\btest\b/.test(args) && !/\bnot\s*\(\s*test\s*\)/.test(args);
 }
 
 export function inTestCode(t: TestRanges, line: number): boolean {
