@@ -42,6 +42,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
     notes: [
       'A check counts when every path to the dereference passes it: an early `return` on null, the non-null branch of an `if`/`match`, the right side of `!p.is_null() && ..`, `NonNull::new(p)?`, `let .. else`, `assert!(!p.is_null())`. A check on another parameter, or after the dereference, does not count.',
       'Only checks that always run protect what follows them: one nested under another `if`, in a loop body or inside a closure (including the closure a guard macro builds around its body) does not cover the code after it.',
+      'A `bool` function of one pointer is a null check when it tests it (`!p.is_null()`), or answers with another check of it: `fn is_handle(p: *const H) -> bool { unsafe { instance_of::<H>(p as *const _) } }`, where gtk-rs\'s `instance_of` asks GLib\'s type check, which answers false for null. An exported `extern "C"` predicate of that shape counts too.',
       'An invocation of one of the crate\'s `macro_rules!` macros that is given the pointer is expanded to see what it does: `return_val_if_fail! { f => ERR; !p.is_null(), }`, written like GLib\'s `g_return_val_if_fail`, returns on null and counts as a check; a macro that only logs a null pointer does not.',
       '`debug_assert!(!p.is_null())` is not a check: it is compiled out of release builds.',
       '`p.as_ref().unwrap()` is not reported here: it panics on null rather than dereferencing it (`panic-across-ffi` reports the panic).',

@@ -20,7 +20,8 @@ export const DEFAULT_CONFIG: AnalyzerConfig = {
   // safer_ffi, abi_stable, interoptopus generate a boundary around the function.
   panicBoundaryAttributes: ['ffi_export', 'sabi_extern_fn', 'ffi_function'],
   // ffi_helpers::null_pointer_check!.
-  nullCheckHelpers: ['null_pointer_check'],
+  // glib::types::instance_of (gtk-rs): GLib's type check answers false for a null instance.
+  nullCheckHelpers: ['null_pointer_check', 'instance_of'],
   // tokio::time::timeout / timeout_at, async_std::future::timeout, futures-time / async-std `.timeout(..)`.
   timeoutHelpers: ['timeout', 'timeout_at'],
 };

@@ -7,7 +7,7 @@
  */
 import type { AnalyzerConfig } from '../config.js';
 import type { Node, SourceFile } from '../source.js';
-import { asMethodCall, asPathCall, lastSegment, mentions } from '../syntax.js';
+import { asMethodCall, asPathCall, lastSegment, mentions, unparen } from '../syntax.js';
 import type { FnInfo } from './functions.js';
 import { hasMetavariable, macroChecksNull, tokensCallOnInput, tokensRepanic, type MacroDef } from './macros.js';
 import { escapeRegExp } from '../regexp.js';
@@ -65,6 +65,16 @@ export function findGuards(fns: FnInfo[], macros: MacroDef[], aliases: UseAlias[
   for (const m of macros) if (macroChecksNull(m, nullCheckHelpers)) nullCheckHelpers.add(m.name);
   for (const fn of fns) if (checksPointerParam(fn)) nullCheckHelpers.add(fn.name);
   for (const a of aliases) if (nullCheckHelpers.has(a.original)) nullCheckHelpers.add(a.alias);
+  // A predicate that hands its pointer to a check and answers with it (`fn is_handle(p) -> bool {
+  // instance_of::<T>(p as *const _) }`) is one too, however many such layers there are.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const fn of fns) {
+      if (nullCheckHelpers.has(fn.name) || !delegatesCheck(fn, nullCheckHelpers)) continue;
+      nullCheckHelpers.add(fn.name);
+      grew = true;
+    }
+  }
 
   return {
     panicBoundaries: boundaries,
@@ -148,6 +158,35 @@ function checksPointerParam(fn: FnInfo): boolean {
     if (c && c.name === 'new' && c.qualifier.endsWith('NonNull') && c.args[0]?.type === 'identifier' && ptrs.includes(c.args[0].text)) found = true;
   });
   return found;
+}
+
+/** A `bool` function on one raw pointer whose value is a helper's check of that pointer (casts aside). */
+function delegatesCheck(fn: FnInfo, helpers: ReadonlySet<string>): boolean {
+  if (!fn.body || fn.node.childForFieldName('return_type')?.text !== 'bool') return false;
+  const ptrs = fn.params.filter((p) => p.isRawPointer);
+  if (ptrs.length !== 1) return false;
+  const tail = tailExpression(fn.body);
+  const call = tail ? asPathCall(tail) : null;
+  if (!call || !helpers.has(call.name)) return false;
+  return call.args.some((a) => {
+    let e = unparen(a);
+    while (e.type === 'type_cast_expression' && e.childForFieldName('value')) e = unparen(e.childForFieldName('value')!);
+    return e.type === 'identifier' && e.text === ptrs[0]!.name;
+  });
+}
+
+/** The value a block ends with, looking into `unsafe { .. }` and inner blocks: `helper(p)` in `{ unsafe { helper(p) } }`. */
+function tailExpression(block: Node): Node | null {
+  let last = block.namedChildren.filter((c) => !c.type.endsWith('comment')).pop() ?? null;
+  // tree-sitter wraps a block-like tail (`unsafe { .. }`) in an expression statement, without a `;`.
+  if (last?.type === 'expression_statement' && !last.text.trimEnd().endsWith(';')) last = last.namedChild(0);
+  if (!last) return null;
+  const u = unparen(last);
+  if (u.type === 'unsafe_block' || u.type === 'block') {
+    const inner = u.type === 'block' ? u : u.namedChildren.find((c) => c.type === 'block');
+    return inner ? tailExpression(inner) : null;
+  }
+  return u.type.endsWith('statement') || u.type === 'let_declaration' ? null : u;
 }
 
 /** `use a::b::{c as d}` / `use a::b as d` aliases in a file. */
