@@ -1,5 +1,5 @@
 import { defineRule } from '../src/rule.js';
-import type { Node, SourceFile } from '../src/source.js';
+import { macroName, type Node, type SourceFile } from '../src/source.js';
 import { asMethodCall, asPathCall, unparen } from '../src/syntax.js';
 
 /** Text every flagged expression contains. */
@@ -40,7 +40,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
 }`,
     },
     notes: [
-      'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call. Further timeout helpers can be configured.',
+      'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call, every `select!` has a timer or timeout branch and every `join!` joins timeouts only (those macros await with no `.await` written). Further timeout helpers can be configured.',
       'A program\'s own `fn main` is not flagged: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
@@ -66,7 +66,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       // `Box::pin(timeout(..))`
       const pin = asPathCall(e);
       if (pin && pin.name === 'pin' && pin.args[0]) return bounded(file, pin.args[0], depth);
-      if (e.type === 'async_block') return asyncBlockBounded(file, e, (awaited) => bounded(file, awaited, depth + 1));
+      if (e.type === 'async_block') return asyncBlockBounded(file, e, (awaited) => bounded(file, awaited, depth + 1), timeouts);
       if (e.type === 'identifier' && depth < 3) {
         const value = file.letValue(e);
         return !!value && bounded(file, value, depth + 1);
@@ -108,7 +108,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
  * inside a timeout's arguments. Nested async blocks and closures are skipped: they only run when awaited
  * or called, and awaiting them is judged at that `.await`.
  */
-function asyncBlockBounded(file: SourceFile, block: Node, isBounded: (awaited: Node) => boolean): boolean {
+function asyncBlockBounded(file: SourceFile, block: Node, isBounded: (awaited: Node) => boolean, timeouts: ReadonlySet<string>): boolean {
   let ok = true;
   file.walkBody(block, (n) => {
     if (!ok) return false;
@@ -117,9 +117,56 @@ function asyncBlockBounded(file: SourceFile, block: Node, isBounded: (awaited: N
       if (!isBounded(n.namedChild(0)!)) ok = false;
       return false;
     }
+    // `select! { x = rx.next() => .. }` and `join!(a, b)` await their futures with no `.await` written.
+    const awaiting = n.type === 'macro_invocation' ? AWAITING_MACROS[macroName(n) ?? ''] : undefined;
+    if (awaiting && !macroBounded(n, awaiting, timeouts)) {
+      ok = false;
+      return false;
+    }
     return undefined;
   });
   return ok;
+}
+
+/** Macros that await the futures they are given: all of them (`join`), or the first to finish (`select`). */
+const AWAITING_MACROS: Record<string, 'all' | 'first'> = { select: 'first', select_biased: 'first', join: 'all', try_join: 'all' };
+
+/** A timer future: a `select!` branch on one ends the wait when it fires. */
+const TIMERS = ['sleep', 'sleep_until', 'delay_for', 'delay_until'];
+
+/**
+ * Is the wait of a `select!` or `join!` bounded? `select!` when a branch waits on a timer or a timeout
+ * (that branch ends it); `join!` when every future it joins is a timeout call.
+ */
+function macroBounded(macro: Node, kind: 'all' | 'first', timeouts: ReadonlySet<string>): boolean {
+  const args = macro.namedChildren.find((c) => c.type === 'token_tree');
+  if (!args) return false;
+  const calls = (text: string): string[] => [...text.matchAll(/(?<![\w$])([A-Za-z_]\w*)\s*(?:::\s*<[^>]*>\s*)?\(/g)].map((m) => m[1]!);
+  const isTimer = (name: string): boolean => timeouts.has(name) || TIMERS.includes(name);
+  if (kind === 'first') return calls(args.text).some(isTimer);
+  const parts = topLevelParts(args.text.slice(1, -1));
+  return parts.length > 0 && parts.every((p) => {
+    const first = calls(p.trim())[0];
+    return first !== undefined && p.trim().startsWith(first) && timeouts.has(first);
+  });
+}
+
+/** `a(x, y), b` → [`a(x, y)`, ` b`]: the text split at commas outside brackets. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (text.slice(start).trim() !== '') parts.push(text.slice(start));
+  return parts;
 }
 
 /** Is `node` in a file-level `fn main` (a binary's entry point), outside any closure or nested item? */
