@@ -40,12 +40,14 @@ export default defineRule({
         fn.params.forEach((p, i) => {
           if (!isCharPointer(p) || isLength(fn.params[i + 1]) || isByteBuffer(p)) return;
           if (rust && freesCString(rust, i)) return;
-          const name = p.name ?? `#${i + 1}`;
+          const ordinal = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'][i] ?? `${i + 1}th`;
+          // An unnamed parameter (`const char *` alone) is named by its place.
+          const [lengthName, after] = p.name ? [`${p.name}_len`, `\`${p.name}\``] : ['len', `the ${ordinal} parameter`];
           report({
             file: header,
             node: p.node,
             message: `\`${p.node.text.replace(/\s+/g, ' ')}\` of \`${fn.name}\` has no length parameter after it: the API assumes a NUL-terminated string`,
-            help: `add a \`size_t ${name}_len\` parameter after \`${name}\` and read exactly that many bytes in Rust`,
+            help: `add a \`size_t ${lengthName}\` parameter after ${after} and read exactly that many bytes in Rust`,
           });
         });
       }
