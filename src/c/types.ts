@@ -127,7 +127,9 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
       if ((bytes(cp.to) && rust.to.kind === 'named') || (bytes(rust.to) && cp.to.kind === 'named')) {
         return { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: a byte pointer stands for a typed one; check the layouts agree` };
       }
-      const inner = compareTypes(rust.to, cp.to, flow);
+      // Through a mutable pointer C hands in, Rust writes a value out (`name_out: &mut *const u8`):
+      // the pointee flows the other way.
+      const inner = compareTypes(rust.to, cp.to, flow === 'in' && !rust.const && rust.to.kind === 'pointer' ? 'out' : flow);
       if (inner && inner.severity !== 'note') return { severity: inner.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee differs (${inner.message})` };
       if (rust.const !== cp.const) {
         // Nobody writes through a pointer to an opaque struct from C, and Rust owns its contents:
