@@ -47,7 +47,7 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
   const qualifier = path ? (path.qualifier.split('::').pop() ?? '') : '';
   if (path && (/^(std|core|alloc)(::|$)/.test(path.qualifier) || PRIMITIVES.has(qualifier))) return null;
   const receiver = method ? unparen(method.receiver) : null;
-  const type = !receiver ? undefined : receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : undefined;
+  const type = !receiver ? undefined : receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : pointeeType(caller, receiver);
   if (method && !type && STD_METHOD_NAMES.has(name)) return null;
   const candidates = (functionsByName.get(name) ?? []).filter((f) => f.body && !sameNode(f.node, caller.node));
   if (candidates.length === 0) return null;
@@ -122,6 +122,19 @@ function moduleName(fn: FnInfo): string {
   const stem = parts[parts.length - 1]!.replace(/\.rs$/, '');
   if (stem === 'mod') return parts[parts.length - 2] ?? '';
   return stem === 'lib' || stem === 'main' ? '' : stem;
+}
+
+/**
+ * `(*p).method()` on a raw-pointer parameter `p: *const Foo`: `Foo`. Also in `let p = (*p).as_slice();`,
+ * whose `p` is still the parameter (no `let` before the call binds the name).
+ */
+function pointeeType(caller: FnInfo, receiver: Node): string | undefined {
+  if (receiver.type !== 'unary_expression' || receiver.child(0)?.type !== '*' || !receiver.namedChild(0)) return undefined;
+  const operand = unparen(receiver.namedChild(0)!);
+  if (operand.type !== 'identifier' || caller.file.letValue(operand) !== null) return undefined;
+  const param = caller.params.find((p) => p.name === operand.text);
+  const pointee = param?.type.type === 'pointer_type' ? param.type.childForFieldName('type') : null;
+  return (pointee && typeName(pointee)) ?? undefined;
 }
 
 /** The type a method call on a value of this declared type resolves against: `&mut Box<Foo>` → `Foo`. */
