@@ -126,7 +126,8 @@ function crateBoundary(crate: CrateModel): string | undefined {
   const boundaries = crate.guards.panicBoundaries;
   const macro = [...crate.macros.keys()].sort().find((m) => boundaries.has(m));
   if (macro) return `${macro}! { .. }`;
-  const fn = crate.functions.filter((f) => !f.implType && boundaries.has(f.name)).map((f) => f.name).sort()[0];
+  // The name first: `implType` walks a function's ancestors, and few functions are boundaries.
+  const fn = crate.functions.filter((f) => boundaries.has(f.name) && !f.implType).map((f) => f.name).sort()[0];
   return fn && `${fn}(|| ..)`;
 }
 

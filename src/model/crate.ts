@@ -108,6 +108,14 @@ const ITEM_TYPES = ['function_item', 'function_signature_item', 'macro_definitio
 /** Macro arguments that can hold one of those (an item keyword or another invocation) are read; `println!(..)` is not. */
 const MAY_HOLD_ITEMS = /\b(fn|use|type|struct|enum|extern|macro_rules)\b|\w!\s*[({[]/;
 
+const reprWords = new WeakMap<SourceFile, boolean>();
+
+function mentionsRepr(file: SourceFile): boolean {
+  let says = reprWords.get(file);
+  if (says === undefined) reprWords.set(file, (says = /\brepr\s*\(/.test(file.text)));
+  return says;
+}
+
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
 function reprOf(item: Node): Node | CType | null {
   const repr = leadingAttributes(item).find((a) => a.name === 'repr');
@@ -173,6 +181,8 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         const params = n.childForFieldName('type_parameters')?.namedChildren ?? [];
         if (name && target && params.every((p) => p.type === 'lifetime' || p.type === 'lifetime_parameter')) typeAliases.set(name, target);
       } else if (n.type === 'struct_item' || n.type === 'enum_item') {
+        // Reading an item's attributes walks its siblings: not in a file that never says `repr(`.
+        if (!mentionsRepr(file)) continue;
         const name = n.childForFieldName('name')?.text;
         const repr = reprOf(n);
         if (name && repr) typeAliases.set(name, repr);
