@@ -141,12 +141,12 @@ function isBoundaryCall(n: Node, boundaries: ReadonlySet<string>): boolean {
 /** A function taking a raw pointer that tests it (`p.is_null()`, `p.as_ref()`, `NonNull::new(p)`). */
 function checksPointerParam(fn: FnInfo): boolean {
   if (!fn.body) return false;
+  // A text test first: most functions of a crate test nothing, and walking each body costs.
+  if (!/\b(is_null|as_ref|as_mut|NonNull)\b/.test(fn.file.text.slice(fn.body.startIndex, fn.body.endIndex))) return false;
   // An `extern "C"` function is one when it is a predicate on one pointer (libimagequant exports its
   // `liq_received_invalid_pointer(p) -> bool` and calls it); an FFI function that happens to test one
   // of its parameters is no check of whatever else it is given.
   if (fn.abi !== null && (fn.params.filter((p) => p.isRawPointer).length !== 1 || fn.node.childForFieldName('return_type')?.text !== 'bool')) return false;
-  // A text test first: most functions of a crate test nothing, and walking each body costs.
-  if (!/\b(is_null|as_ref|as_mut|NonNull)\b/.test(fn.file.text.slice(fn.body.startIndex, fn.body.endIndex))) return false;
   const ptrs = fn.params.filter((p) => p.isRawPointer).map((p) => p.name);
   if (ptrs.length === 0) return false;
   let found = false;
@@ -162,7 +162,9 @@ function checksPointerParam(fn: FnInfo): boolean {
 
 /** A `bool` function on one raw pointer whose value is a helper's check of that pointer (casts aside). */
 function delegatesCheck(fn: FnInfo, helpers: ReadonlySet<string>): boolean {
-  if (!fn.body || fn.node.childForFieldName('return_type')?.text !== 'bool') return false;
+  // The signature's text first: most functions return something else, and reading fields costs.
+  if (!fn.body || !/->\s*bool\s*$/.test(fn.file.text.slice(fn.node.startIndex, fn.body.startIndex).replace(/\bwhere\b[\s\S]*$/, ''))) return false;
+  if (fn.node.childForFieldName('return_type')?.text !== 'bool') return false;
   const ptrs = fn.params.filter((p) => p.isRawPointer);
   if (ptrs.length !== 1) return false;
   const tail = tailExpression(fn.body);
