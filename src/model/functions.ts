@@ -80,22 +80,35 @@ export function mayUnwind(fn: FnInfo): boolean {
   return fn.abi !== null && fn.abi.endsWith('-unwind');
 }
 
+/** A function's text up to its name: visibility, then qualifiers (`const`, `async`, `unsafe`, `extern "C"`), then `fn`. */
+const HEAD = /^(pub(?:\s*\([^()]*\))?\s+)?((?:(?:default|const|async|unsafe|safe|extern(?:\s*"[^"\\]*")?)\s+)*)fn\s+(?:r#)?$/;
+
 export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
   const nameNode = node.childForFieldName('name');
   if (!nameNode) return null;
-  const modifiers = node.namedChildren.find((c) => c.type === 'function_modifiers');
   let abi: string | null = null;
   let isUnsafe = false;
-  if (modifiers) {
-    for (const m of modifiers.children) {
+  let visibility: string | null = null;
+  // Read from the text before the name (`pub(crate) unsafe extern "C" fn `), which spares building the
+  // children of every `fn` of the crate; anything unusual there (a comment) is read from the tree.
+  const head = HEAD.exec(file.text.slice(node.startIndex, nameNode.startIndex));
+  if (head) {
+    visibility = head[1] ? head[1].replace(/\s+/g, '') : null;
+    isUnsafe = /\bunsafe\b/.test(head[2]!);
+    const ext = /\bextern\b\s*(?:"([^"]*)")?/.exec(head[2]!);
+    abi = ext ? (ext[1] ?? 'C') : null;
+  } else {
+    const modifiers = node.namedChildren.find((c) => c.type === 'function_modifiers');
+    for (const m of modifiers?.children ?? []) {
       if (m.type === 'unsafe') isUnsafe = true;
       if (m.type === 'extern_modifier') {
         const s = m.namedChildren.find((c) => c.type === 'string_literal');
         abi = s ? s.text.slice(1, -1) : 'C';
       }
     }
+    const vis = node.namedChildren.find((c) => c.type === 'visibility_modifier');
+    visibility = vis ? vis.text.replace(/\s+/g, '') : null;
   }
-  const vis = node.namedChildren.find((c) => c.type === 'visibility_modifier');
   // Every `fn` of a crate is collected, most of them only to be found by name: what costs a walk of
   // siblings or ancestors (attributes, the enclosing impl, the parameters) is read when first asked.
   let attributes: Attribute[] | undefined;
@@ -113,7 +126,7 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
     body: node.childForFieldName('body'),
     abi,
     isUnsafe,
-    visibility: vis ? vis.text.replace(/\s+/g, '') : null,
+    visibility,
     get params() {
       return sig().params;
     },
