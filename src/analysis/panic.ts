@@ -176,11 +176,18 @@ export class PanicAnalysis {
   private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean): void {
     const file = fn.file;
     const ctx = this.context(fn);
+    // The tests and float locals a site may rely on come before it in the source, so they are
+    // gathered in the same pre-order walk, in the parts it skips too (a test there still counts).
+    const skip = (n: Node): false => {
+      file.walkBody(n, (d) => void (d !== n && ctx.see(d)));
+      return false;
+    };
     let going = true;
     file.walkBody(fn.body!, (n) => {
       if (!going) return false;
-      if (n.type === 'macro_invocation' && DEBUG_ONLY_MACROS.has(macroName(n) ?? '')) return false;
-      if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return false;
+      ctx.see(n);
+      if (n.type === 'macro_invocation' && DEBUG_ONLY_MACROS.has(macroName(n) ?? '')) return skip(n);
+      if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
       if (direct) going = emit({ file, ...direct, via: [] });
       else if (n.type === 'call_expression') {
@@ -194,7 +201,7 @@ export class PanicAnalysis {
       }
       if (!going) return false;
       // A boundary macro runs everything it is given under `catch_unwind`.
-      if (!includeGuarded && n.type === 'macro_invocation' && this.isBoundary(n)) return false;
+      if (!includeGuarded && n.type === 'macro_invocation' && this.isBoundary(n)) return skip(n);
       return undefined;
     });
   }
@@ -245,22 +252,30 @@ export class PanicAnalysis {
     return unguarded ? null : first;
   }
 
-  private context(fn: FnInfo): BodyContext {
+  /** What is known before the body is walked; `see` adds what each node of the walk tells. */
+  private context(fn: FnInfo): BodyContext & { see(n: Node): void } {
     const floats = new Set<string>();
     const isFloat = (type: Node): boolean => /^f(32|64)$/.test(type.text);
     for (const p of fn.params) if (isFloat(p.type)) floats.add(p.name);
-    // One walk for both: float locals in source order (a `let` sees the ones before it), and length tests.
-    const tests = fn.body
-      ? lengthTests(fn.file, fn.body, (n) => {
-          if (n.type !== 'let_declaration') return;
-          const name = localName(n);
-          if (!name) return;
-          const type = n.childForFieldName('type');
-          const value = n.childForFieldName('value');
-          if (type ? isFloat(type) : value && looksFloat(value, floats)) floats.add(name);
-        })
-      : [];
-    return { fn, floats, types: declaredTypes(fn), lengthTests: tests, borrowMutTrait: importsBorrowMut(fn.file) };
+    const tests: LengthTest[] = [];
+    const end = fn.body?.endIndex ?? 0;
+    return {
+      fn,
+      floats,
+      types: declaredTypes(fn),
+      lengthTests: tests,
+      borrowMutTrait: importsBorrowMut(fn.file),
+      see(n) {
+        collectTests(n, end, tests);
+        if (n.type !== 'let_declaration') return;
+        // A float local: its divisions cannot panic (a `let` sees the ones before it).
+        const name = localName(n);
+        if (!name) return;
+        const type = n.childForFieldName('type');
+        const value = n.childForFieldName('value');
+        if (type ? isFloat(type) : value && looksFloat(value, floats)) floats.add(name);
+      },
+    };
   }
 
   /** A panic site in the node itself (not in its children). */
@@ -330,46 +345,46 @@ export class PanicAnalysis {
 /**
  * Tests of a length in a body: a comparison with `x.len()` or an `x.is_empty()` call (an early
  * return or a branch on it usually guards the indexing that follows), and `for i in a..x.len()`;
- * also `x.is_some()`-style tests, which guard a later `x.unwrap()` the same way.
- * Heuristic: ffiguard does not follow control flow, so any earlier test of the same value counts.
+ * also `x.is_some()`-style tests, which guard a later `x.unwrap()` the same way, and comparisons with
+ * zero, which guard a later division. Called for each node of the body in source order; `end` is where
+ * the body ends. Heuristic: ffiguard does not follow control flow, so any earlier test of the same
+ * value counts.
  */
-function lengthTests(file: SourceFile, body: Node, alsoVisit?: (n: Node) => void): LengthTest[] {
-  const out: LengthTest[] = [];
-  const end = body.endIndex;
-  const lenOf = (n: Node | null): string | null => {
-    const m = n && asMethodCall(unparen(n));
-    return m && m.method === 'len' && m.args.length === 0 ? compact(m.receiver.text) : null;
-  };
-  file.walkBody(body, (n) => {
-    alsoVisit?.(n);
-    if (n.type === 'binary_expression' && /^[<>]=?$|^[!=]=$/.test(n.childForFieldName('operator')?.text ?? '')) {
+function collectTests(n: Node, end: number, out: LengthTest[]): void {
+  if (n.type === 'binary_expression') {
+    const op = n.childForFieldName('operator')?.text ?? '';
+    if (/^([<>]=?|[!=]=)$/.test(op)) {
       const l = n.childForFieldName('left');
       const r = n.childForFieldName('right');
       const subject = lenOf(l) ?? lenOf(r);
       const other = lenOf(l) ? r : l;
       if (subject && other) out.push({ subject, index: isLiteral(unparen(other)) ? null : compact(unparen(other).text), from: n.startIndex, to: end });
+      // `if d == 0 { return .. }`, `if d != 0 { n / d }`, `d > 0`: a test of the divisor against zero.
+      const ul = l && unparen(l);
+      const ur = r && unparen(r);
+      const zeroTested = ul && ur ? (isZero(ur) ? ul : isZero(ul) ? ur : null) : null;
+      if (zeroTested && !isLiteral(zeroTested)) out.push({ subject: compact(withoutCast(zeroTested).text), index: NONZERO, from: n.startIndex, to: end });
     }
-    // `if d == 0 { return .. }`, `if d != 0 { n / d }`, `d > 0`: a test of the divisor against zero.
-    if (n.type === 'binary_expression' && /^([!=]=|[<>]=?)$/.test(n.childForFieldName('operator')?.text ?? '')) {
-      const l = unparen(n.childForFieldName('left')!);
-      const r = unparen(n.childForFieldName('right')!);
-      const subject = isZero(r) ? l : isZero(l) ? r : null;
-      if (subject && !isLiteral(subject)) out.push({ subject: compact(withoutCast(subject).text), index: NONZERO, from: n.startIndex, to: end });
-    }
-    const m = asMethodCall(n);
-    if (m && m.method === 'is_empty' && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: null, from: n.startIndex, to: end });
-    if (m && /^is_(some|none|ok|err)$/.test(m.method) && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: VARIANT, from: n.startIndex, to: end });
-    if (n.type === 'for_expression') {
-      const pattern = n.childForFieldName('pattern');
-      const range = n.childForFieldName('value');
-      const loopBody = n.childForFieldName('body');
-      const upper = range?.type === 'range_expression' && !range.text.includes('..=') ? range.namedChild(range.namedChildCount - 1) : null;
-      const subject = lenOf(upper);
-      if (subject && pattern?.type === 'identifier' && loopBody) out.push({ subject, index: pattern.text, from: loopBody.startIndex, to: loopBody.endIndex });
-    }
-    return undefined;
-  });
-  return out;
+    return;
+  }
+  if (n.type === 'for_expression') {
+    const pattern = n.childForFieldName('pattern');
+    const range = n.childForFieldName('value');
+    const loopBody = n.childForFieldName('body');
+    const upper = range?.type === 'range_expression' && !range.text.includes('..=') ? range.namedChild(range.namedChildCount - 1) : null;
+    const subject = lenOf(upper);
+    if (subject && pattern?.type === 'identifier' && loopBody) out.push({ subject, index: pattern.text, from: loopBody.startIndex, to: loopBody.endIndex });
+    return;
+  }
+  const m = asMethodCall(n);
+  if (m && m.method === 'is_empty' && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: null, from: n.startIndex, to: end });
+  if (m && /^is_(some|none|ok|err)$/.test(m.method) && m.args.length === 0) out.push({ subject: compact(m.receiver.text), index: VARIANT, from: n.startIndex, to: end });
+}
+
+/** `x.len()` → `x` (whitespace removed), else null. */
+function lenOf(n: Node | null): string | null {
+  const m = n && asMethodCall(unparen(n));
+  return m && m.method === 'len' && m.args.length === 0 ? compact(m.receiver.text) : null;
 }
 
 function isLengthTested(index: Node, tests: LengthTest[]): boolean {
