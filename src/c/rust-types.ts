@@ -39,11 +39,13 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
     }
     case 'pointer_type': {
       const isConst = node.children.some((c) => c.type === 'const');
-      return { kind: 'pointer', to: rustType(node.childForFieldName('type'), aliases, depth), const: isConst, text };
+      const pointee = node.childForFieldName('type');
+      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: isConst && !interiorlyMutable(pointee), text };
     }
     case 'reference_type': {
       const isMut = node.namedChildren.some((c) => c.type === 'mutable_specifier');
-      return { kind: 'pointer', to: rustType(node.childForFieldName('type'), aliases, depth), const: !isMut, text };
+      const pointee = node.childForFieldName('type');
+      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: !isMut && !interiorlyMutable(pointee), text };
     }
     case 'generic_type': {
       const outer = node.childForFieldName('type');
@@ -76,4 +78,16 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
     default:
       return { kind: 'unknown', text };
   }
+}
+
+/**
+ * `UnsafeCell<T>` / `Cell<T>`: what a `*const` (or `&`) pointer to one points at may still be written,
+ * so C's non-`const` pointer is the right spelling (wasmtime hands out shared memory as
+ * `*const UnsafeCell<u8>`, `uint8_t *` in C).
+ */
+function interiorlyMutable(type: Node | null): boolean {
+  if (type?.type !== 'generic_type') return false;
+  const outer = type.childForFieldName('type');
+  const name = outer?.type === 'scoped_type_identifier' ? outer.childForFieldName('name')?.text : outer?.text;
+  return name === 'UnsafeCell' || name === 'Cell';
 }
