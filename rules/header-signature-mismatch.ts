@@ -51,7 +51,8 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
     const unmapped = new Map<string, { first: Parameters<typeof report>[0]; more: { file: Locatable; node: Node; message: string }[] }>();
     const reportDifference = (input: Parameters<typeof report>[0], d: Difference): void => {
       if (!d.unmapped) return report(input);
-      const key = d.unmapped.replace(/<'[^>]*>/g, '').replace(/\s+/g, '');
+      // One type however it is spelled: lifetimes, spacing and the path (`crate::X`, `X`) aside.
+      const key = d.unmapped.replace(/<'[^>]*>/g, '').replace(/\s+/g, '').replace(/\b(?:\w+::)+/g, '');
       const seen = unmapped.get(key);
       if (seen) seen.more.push({ file: input.file, node: input.node, message: input.message });
       else unmapped.set(key, { first: input, more: [] });
