@@ -40,12 +40,12 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
     case 'pointer_type': {
       const isConst = node.children.some((c) => c.type === 'const');
       const pointee = node.childForFieldName('type');
-      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: isConst && !interiorlyMutable(pointee), text };
+      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: isConst, ...(interiorlyMutable(pointee) ? { eitherConst: true } : {}), text };
     }
     case 'reference_type': {
       const isMut = node.namedChildren.some((c) => c.type === 'mutable_specifier');
       const pointee = node.childForFieldName('type');
-      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: !isMut && !interiorlyMutable(pointee), text };
+      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: !isMut, ...(interiorlyMutable(pointee) ? { eitherConst: true } : {}), text };
     }
     case 'generic_type': {
       const outer = node.childForFieldName('type');
@@ -81,9 +81,9 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
 }
 
 /**
- * `UnsafeCell<T>` / `Cell<T>`: what a `*const` (or `&`) pointer to one points at may still be written,
- * so C's non-`const` pointer is the right spelling (wasmtime hands out shared memory as
- * `*const UnsafeCell<u8>`, `uint8_t *` in C).
+ * `UnsafeCell<T>` / `Cell<T>`: what a pointer to one points at may be written even through a `*const`
+ * or `&`, so C may spell it either way: `uint8_t *` (wasmtime's shared memory, which C writes) or
+ * `const uint8_t *` (a C reader that promises not to).
  */
 function interiorlyMutable(type: Node | null): boolean {
   if (type?.type !== 'generic_type') return false;

@@ -19,7 +19,8 @@ export type CType =
    * `socklen_t`, `GQuark`): it may stand for anything, a scalar included.
    */
   | { kind: 'named'; names: string[]; enum?: boolean; opaque?: boolean; undeclared?: boolean; text: string }
-  | { kind: 'pointer'; to: CType; const: boolean; text: string }
+  /** `eitherConst`: a Rust pointer to an `UnsafeCell`/`Cell`, which C may declare `const` or not. */
+  | { kind: 'pointer'; to: CType; const: boolean; eitherConst?: boolean; text: string }
   | { kind: 'fn'; ret: CType; params: CType[]; variadic: boolean; text: string }
   | { kind: 'unknown'; text: string };
 
@@ -131,7 +132,7 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
       // the pointee flows the other way.
       const inner = compareTypes(rust.to, cp.to, flow === 'in' && !rust.const && rust.to.kind === 'pointer' ? 'out' : flow);
       if (inner && inner.severity !== 'note') return { severity: inner.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee differs (${inner.message})` };
-      if (rust.const !== cp.const) {
+      if (rust.const !== cp.const && !rust.eitherConst) {
         // Nobody writes through a pointer to an opaque struct from C, and Rust owns its contents:
         // constness on a handle only documents intent.
         if (cp.to.kind === 'named' && cp.to.opaque === true) return inner && rust.to.kind !== 'named' ? inner : null;
