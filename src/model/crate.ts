@@ -108,6 +108,19 @@ const ITEM_TYPES = ['function_item', 'function_signature_item', 'macro_definitio
 /** Macro arguments that can hold one of those (an item keyword or another invocation) are read; `println!(..)` is not. */
 const MAY_HOLD_ITEMS = /\b(fn|use|type|struct|enum|extern|macro_rules)\b|\w!\s*[({[]/;
 
+/**
+ * `bitflags! { #[repr(C)] pub struct Flags: c_int { .. } }` defines `Flags` as a wrapper of the
+ * integer type it names (bitflags makes it `#[repr(transparent)]`): as C sees it, that integer.
+ */
+function bitflagsTypes(invocation: Node): [string, CType][] {
+  const out: [string, CType][] = [];
+  for (const m of invocation.text.matchAll(/\bstruct\s+(\w+)\s*:\s*((?:\w+\s*::\s*)*(\w+))\s*\{/g)) {
+    const scalar = RUST_SCALARS[m[3]!];
+    if (scalar) out.push([m[1]!, { kind: 'scalar', scalar, text: m[2]!.replace(/\s+/g, '') }]);
+  }
+  return out;
+}
+
 const reprWords = new WeakMap<SourceFile, boolean>();
 
 function mentionsRepr(file: SourceFile): boolean {
@@ -168,6 +181,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         continue;
       } else if (n.type === 'macro_invocation') {
         if (depth < MAX_EXPANSION_DEPTH) invocations.push({ file, node: n, depth });
+        if (macroName(n) === 'bitflags') for (const [name, int] of bitflagsTypes(n)) typeAliases.set(name, int);
       } else if (n.type === 'foreign_mod_item') {
         for (const sig of n.descendantsOfType('function_signature_item')) {
           const name = sig.childForFieldName('name');
