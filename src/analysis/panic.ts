@@ -11,6 +11,7 @@
  */
 import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
+import { leadingAttributes, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { cannotHoldNul, cstringConstructor } from './cstring.js';
@@ -154,6 +155,8 @@ export class PanicAnalysis {
     const memo = this.memo[includeGuarded ? 1 : 0]!;
     const cached = memo.get(nodeId(fn.node));
     if (cached !== undefined) return cached;
+    // A function only debug builds have (`#[cfg(debug_assertions)] fn check(..)`) panics in none that ships.
+    if (fn.file.text.includes('debug_assertions') && fn.attributes.some(isDebugOnlyCfg)) return null;
     if (!fn.body || depth > MAX_DEPTH || stack.has(nodeId(fn.node))) {
       if (fn.body) this.cutShort = true;
       return null;
@@ -176,6 +179,7 @@ export class PanicAnalysis {
   private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean): void {
     const file = fn.file;
     const ctx = this.context(fn);
+    const debugOnlyFile = file.text.includes('debug_assertions');
     // The tests and float locals a site may rely on come before it in the source, so they are
     // gathered in the same pre-order walk, in the parts it skips too (a test there still counts).
     const skip = (n: Node): false => {
@@ -187,6 +191,8 @@ export class PanicAnalysis {
       if (!going) return false;
       ctx.see(n);
       if (n.type === 'macro_invocation' && DEBUG_ONLY_MACROS.has(macroName(n) ?? '')) return skip(n);
+      // `#[cfg(debug_assertions)] self.check_invariants();`: compiled out of release builds too.
+      if (debugOnlyFile && isStatement(n) && leadingAttributes(n).some(isDebugOnlyCfg)) return skip(n);
       if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
       if (direct) going = emit({ file, ...direct, via: [] });
@@ -395,6 +401,17 @@ function isLengthTested(index: Node, tests: LengthTest[]): boolean {
   const constant = isLiteral(unparen(i));
   const text = compact(unparen(i).text);
   return tests.some((t) => t.index !== NONZERO && t.index !== VARIANT && t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
+}
+
+/** `#[cfg(debug_assertions)]` or `#[cfg(all(.., debug_assertions, ..))]`: code release builds leave out. */
+function isDebugOnlyCfg(a: Attribute): boolean {
+  if (a.name !== 'cfg') return false;
+  const args = a.args.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\s+/g, '');
+  return args === 'debug_assertions' || (/^all\(.*\bdebug_assertions\b.*\)$/.test(args) && !/\b(not|any)\(/.test(args));
+}
+
+function isStatement(n: Node): boolean {
+  return n.type === 'expression_statement' || n.type === 'let_declaration' || (n.type === 'macro_invocation' && n.parent?.type === 'block');
 }
 
 /** Marks a `LengthTest` that is really a test of an `Option`/`Result` variant (`x.is_some()`). */
