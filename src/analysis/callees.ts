@@ -3,8 +3,9 @@
  * helpers (panic reachability, pointers handed to helpers). Only calls that can be named with
  * confidence resolve: a unique free function for `f(..)` / `module::f(..)`, a unique method of the
  * named type for `Type::f(..)` / `Self::f(..)` / `x.f(..)` when `x`'s type is declared, else a unique
- * method of that name that std types do not also have. Everything else (std, other crates,
- * ambiguous names) is left alone.
+ * method of that name that std types do not also have. Of two definitions that are the two sides
+ * of one cfg switch (`#[cfg(feature = "x")]` and `#[cfg(not(feature = "x"))]`), the one a build with
+ * the feature on compiles. Everything else (std, other crates, ambiguous names) is left alone.
  */
 import type { FnInfo, Param } from '../model/functions.js';
 import type { Node } from '../source.js';
@@ -59,14 +60,26 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
     // may provide it; a conversion trait's method is never resolved by name alone.
     if (CONVERSION_METHODS.has(name)) matching = matching.filter((f) => !f.inTrait);
     if (!typed && qualifier && !['crate', 'self', 'super'].includes(qualifier)) matching = matching.filter((f) => moduleName(f) === qualifier);
-    return matching.length === 1 ? matching[0]! : null;
+    return only(matching);
   }
   const methods = candidates.filter((f) => f.hasSelf);
-  if (type) {
-    const typed = methods.filter((f) => f.implType === type);
-    return typed.length === 1 ? typed[0]! : null;
-  }
-  return methods.length === 1 ? methods[0]! : null;
+  if (type) return only(methods.filter((f) => f.implType === type));
+  return only(methods);
+}
+
+/**
+ * The one candidate; of cfg alternatives (`#[cfg(feature = "gc")] fn to_val` beside
+ * `#[cfg(not(feature = "gc"))] fn to_val`), the one a build with the features on compiles.
+ */
+function only(candidates: FnInfo[]): FnInfo | null {
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 0 || !candidates.every((f) => f.file.text.includes('cfg'))) return null;
+  const cfgs = candidates.map((f) => f.attributes.filter((a) => a.name === 'cfg').map((a) => a.args.replace(/\s+/g, '')));
+  if (!cfgs.every((c) => c.length === 1)) return null;
+  const positive = candidates.filter((_, i) => !/\bnot\(/.test(cfgs[i]![0]!));
+  const negated = cfgs.filter((c) => /^not\(.*\)$/.test(c[0]!)).map((c) => c[0]!.slice(4, -1));
+  // Exactly `X` and `not(X)`: the two sides of one switch.
+  return positive.length === 1 && negated.length === candidates.length - 1 && negated.every((n) => n === cfgs[candidates.indexOf(positive[0]!)]![0]) ? positive[0]! : null;
 }
 
 /**
