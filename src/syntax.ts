@@ -8,6 +8,27 @@ export function unparen(node: Node): Node {
   return n;
 }
 
+/** `x`, `(x)`, `x as usize`, `(x as u64) as usize` → `x`: parentheses and casts aside. */
+export function uncast(node: Node): Node {
+  let n = unparen(node);
+  while (n.type === 'type_cast_expression' && n.childForFieldName('value')) n = unparen(n.childForFieldName('value')!);
+  return n;
+}
+
+/** The value a block ends with, looking into `unsafe { .. }` and inner blocks: `f(p)` in `{ unsafe { f(p) } }`; null when it ends with a statement. */
+export function tailExpression(block: Node): Node | null {
+  let last = block.namedChildren.filter((c) => !c.type.endsWith('comment')).pop() ?? null;
+  // tree-sitter wraps a block-like tail (`unsafe { .. }`) in an expression statement, without a `;`.
+  if (last?.type === 'expression_statement' && !last.text.trimEnd().endsWith(';')) last = last.namedChild(0);
+  if (!last) return null;
+  const u = unparen(last);
+  if (u.type === 'unsafe_block' || u.type === 'block') {
+    const inner = u.type === 'block' ? u : u.namedChildren.find((c) => c.type === 'block');
+    return inner ? tailExpression(inner) : null;
+  }
+  return u.type.endsWith('statement') || u.type === 'let_declaration' ? null : u;
+}
+
 /** The last segment of a path-like expression: `a::b::c` → `c`, `f::<T>` → `f`. */
 export function lastSegment(node: Node | null): string | null {
   if (!node) return null;

@@ -14,7 +14,7 @@
  */
 import type { FnInfo } from '../model/functions.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { asMethodCall, callArgs, isIntegerType, lastSegment, mentions, patternBindings, unparen } from '../syntax.js';
+import { asMethodCall, callArgs, isIntegerType, lastSegment, mentions, patternBindings, uncast, unparen } from '../syntax.js';
 import { diverges, type PointerParam } from './null-checks.js';
 import { sameNode } from '../node-fields.js';
 
@@ -184,8 +184,7 @@ export class LengthGuards {
 
   /** `len`, `len as usize`: one of the trusted lengths. */
   private lengthName(n: Node): string | null {
-    let e = unparen(n);
-    while (e.type === 'type_cast_expression') e = unparen(e.childForFieldName('value')!);
+    const e = uncast(n);
     return e.type === 'identifier' && this.lengths.has(e.text) ? e.text : null;
   }
 

@@ -12,7 +12,7 @@
 import type { FnInfo } from '../model/functions.js';
 import type { Guards } from '../model/guards.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { asMethodCall, asPathCall, lastOf, lastSegment, patternBindings, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, lastOf, lastSegment, patternBindings, tailExpression, unparen } from '../syntax.js';
 import { sameNode } from '../node-fields.js';
 import { holdsWord } from '../regexp.js';
 
@@ -461,9 +461,9 @@ export class PointerParam {
     const found = new Set<Polarity>();
     for (const fn of this.ctx.functionsByName?.get(name) ?? []) {
       if (!fn.body) continue;
-      const tail = fn.body.namedChildren.filter((c) => !c.type.endsWith('comment')).pop();
       const ptr = fn.params.find((p) => p.isRawPointer)?.name;
-      const e = tail && !tail.type.endsWith('statement') && tail.type !== 'let_declaration' ? strip(tail) : null;
+      const tail = tailExpression(fn.body);
+      const e = tail ? strip(tail) : null;
       const isNullOf = (n: Node): boolean => {
         const m = asMethodCall(strip(n));
         return !!m && m.method === 'is_null' && strip(m.receiver).text === ptr;

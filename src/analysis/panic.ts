@@ -15,7 +15,7 @@ import { leadingAttributes, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { cannotHoldNul, cstringConstructor } from './cstring.js';
-import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, uncast, unparen } from '../syntax.js';
 import { nodeId, sameNode } from '../node-fields.js';
 
 export interface PanicSite {
@@ -369,7 +369,7 @@ function collectTests(n: Node, end: number, out: LengthTest[]): void {
       const ul = l && unparen(l);
       const ur = r && unparen(r);
       const zeroTested = ul && ur ? (isZero(ur) ? ul : isZero(ul) ? ur : null) : null;
-      if (zeroTested && !isLiteral(zeroTested)) out.push({ subject: compact(withoutCast(zeroTested).text), index: NONZERO, from: n.startIndex, to: end });
+      if (zeroTested && !isLiteral(zeroTested)) out.push({ subject: compact(uncast(zeroTested).text), index: NONZERO, from: n.startIndex, to: end });
     }
     return;
   }
@@ -421,7 +421,7 @@ const NONZERO = '0';
 
 /** A divisor tested against zero earlier in the body (casts aside: `n / d as u64` after `d == 0`). */
 function isZeroTested(divisor: Node, division: Node, tests: LengthTest[]): boolean {
-  const subject = compact(withoutCast(unparen(divisor)).text);
+  const subject = compact(uncast(divisor).text);
   return tests.some((t) => t.index === NONZERO && t.subject === subject && t.from < division.startIndex && division.endIndex <= t.to);
 }
 
@@ -429,12 +429,6 @@ function isZero(n: Node): boolean {
   return n.type === 'integer_literal' && /^0+(_*([iu](8|16|32|64|128|size)))?$/.test(n.text);
 }
 
-/** `x as usize` → `x` (repeatedly): a cast keeps zero zero. */
-function withoutCast(n: Node): Node {
-  let u = n;
-  while (u.type === 'type_cast_expression' && u.childForFieldName('value')) u = unparen(u.childForFieldName('value')!);
-  return u;
-}
 
 /** `x.unwrap()` (or `x.take().unwrap()`, `x.as_ref().unwrap()`) after a test of `x.is_some()` / `x.is_none()` / `x.is_ok()` / `x.is_err()`. */
 function isVariantTested(receiver: Node, call: Node, tests: LengthTest[]): boolean {

@@ -7,7 +7,7 @@
  */
 import type { AnalyzerConfig } from '../config.js';
 import type { Node, SourceFile } from '../source.js';
-import { asMethodCall, asPathCall, lastSegment, mentions, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, lastSegment, mentions, tailExpression, uncast } from '../syntax.js';
 import type { FnInfo } from './functions.js';
 import { hasMetavariable, macroChecksNull, tokensCallOnInput, tokensRepanic, type MacroDef } from './macros.js';
 import { escapeRegExp } from '../regexp.js';
@@ -171,24 +171,9 @@ function delegatesCheck(fn: FnInfo, helpers: ReadonlySet<string>): boolean {
   const call = tail ? asPathCall(tail) : null;
   if (!call || !helpers.has(call.name)) return false;
   return call.args.some((a) => {
-    let e = unparen(a);
-    while (e.type === 'type_cast_expression' && e.childForFieldName('value')) e = unparen(e.childForFieldName('value')!);
+    const e = uncast(a);
     return e.type === 'identifier' && e.text === ptrs[0]!.name;
   });
-}
-
-/** The value a block ends with, looking into `unsafe { .. }` and inner blocks: `helper(p)` in `{ unsafe { helper(p) } }`. */
-function tailExpression(block: Node): Node | null {
-  let last = block.namedChildren.filter((c) => !c.type.endsWith('comment')).pop() ?? null;
-  // tree-sitter wraps a block-like tail (`unsafe { .. }`) in an expression statement, without a `;`.
-  if (last?.type === 'expression_statement' && !last.text.trimEnd().endsWith(';')) last = last.namedChild(0);
-  if (!last) return null;
-  const u = unparen(last);
-  if (u.type === 'unsafe_block' || u.type === 'block') {
-    const inner = u.type === 'block' ? u : u.namedChildren.find((c) => c.type === 'block');
-    return inner ? tailExpression(inner) : null;
-  }
-  return u.type.endsWith('statement') || u.type === 'let_declaration' ? null : u;
 }
 
 /** `use a::b::{c as d}` / `use a::b as d` aliases in a file. */
