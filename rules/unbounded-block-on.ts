@@ -1,4 +1,5 @@
 import { defineRule } from '../src/rule.js';
+import { splitTopLevel } from '../src/model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../src/source.js';
 import { asMethodCall, asPathCall, unparen } from '../src/syntax.js';
 
@@ -144,29 +145,11 @@ function macroBounded(macro: Node, kind: 'all' | 'first', timeouts: ReadonlySet<
   const calls = (text: string): string[] => [...text.matchAll(/(?<![\w$])([A-Za-z_]\w*)\s*(?:::\s*<[^>]*>\s*)?\(/g)].map((m) => m[1]!);
   const isTimer = (name: string): boolean => timeouts.has(name) || TIMERS.includes(name);
   if (kind === 'first') return calls(args.text).some(isTimer);
-  const parts = topLevelParts(args.text.slice(1, -1));
+  const parts = splitTopLevel(args.text.slice(1, -1));
   return parts.length > 0 && parts.every((p) => {
-    const first = calls(p.trim())[0];
-    return first !== undefined && p.trim().startsWith(first) && timeouts.has(first);
+    const first = calls(p)[0];
+    return first !== undefined && p.startsWith(first) && timeouts.has(first);
   });
-}
-
-/** `a(x, y), b` → [`a(x, y)`, ` b`]: the text split at commas outside brackets. */
-function topLevelParts(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  if (text.slice(start).trim() !== '') parts.push(text.slice(start));
-  return parts;
 }
 
 /** Is `node` in a file-level `fn main` (a binary's entry point), outside any closure or nested item? */

@@ -11,7 +11,7 @@
  */
 import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
-import { leadingAttributes, type Attribute } from '../model/attributes.js';
+import { cfgEnabled, leadingAttributes, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { cannotHoldNul, cstringConstructor } from './cstring.js';
@@ -403,11 +403,9 @@ function isLengthTested(index: Node, tests: LengthTest[]): boolean {
   return tests.some((t) => t.index !== NONZERO && t.index !== VARIANT && t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
 }
 
-/** `#[cfg(debug_assertions)]` or `#[cfg(all(.., debug_assertions, ..))]`: code release builds leave out. */
+/** `#[cfg(debug_assertions)]`, `#[cfg(all(.., debug_assertions, ..))]`: code release builds leave out. */
 function isDebugOnlyCfg(a: Attribute): boolean {
-  if (a.name !== 'cfg') return false;
-  const args = a.args.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\s+/g, '');
-  return args === 'debug_assertions' || (/^all\(.*\bdebug_assertions\b.*\)$/.test(args) && !/\b(not|any)\(/.test(args));
+  return a.name === 'cfg' && cfgEnabled(a.args, 'release') === false;
 }
 
 function isStatement(n: Node): boolean {

@@ -105,20 +105,22 @@ export function splitTopLevel(text: string): string[] {
 }
 
 /**
- * Is a `cfg` predicate on when clippy checks the crate (a normal, non-test build)? `undefined` when
- * it depends on features or the target; callers then assume the code is compiled.
+ * Is a `cfg` predicate on when clippy checks the crate (a normal, non-test build), or with `release`,
+ * in a release build (no `debug_assertions`)? `undefined` when it depends on features or the target;
+ * callers then assume the code is compiled.
  */
-export function cfgEnabled(pred: string): boolean | undefined {
+export function cfgEnabled(pred: string, build: 'check' | 'release' = 'check'): boolean | undefined {
   const p = pred.trim();
   const call = /^(all|any|not)\s*\(([\s\S]*)\)$/.exec(p);
   if (call) {
-    const parts = splitTopLevel(call[2]!).map(cfgEnabled);
+    const parts = splitTopLevel(call[2]!).map((part) => cfgEnabled(part, build));
     if (call[1] === 'not') return parts[0] === undefined ? undefined : !parts[0];
     if (call[1] === 'all') return parts.includes(false) ? false : parts.includes(undefined) ? undefined : true;
     return parts.includes(true) ? true : parts.includes(undefined) ? undefined : false;
   }
   if (/^(test|doc|doctest|miri)$/.test(p)) return false;
-  if (/^(clippy|debug_assertions)$/.test(p)) return true;
+  if (p === 'debug_assertions') return build === 'check';
+  if (p === 'clippy') return true;
   // `cargo clippy` set this feature until Rust 1.78; it no longer does.
   if (/^feature\s*=\s*"cargo-clippy"$/.test(p)) return false;
   return undefined;
