@@ -21,6 +21,7 @@ export class SourceFile {
   private readonly hosts = new Map<Parser.Tree, Node>();
   private readonly childCache = new Map<number, readonly Node[]>();
   private readonly matchCache = new Map<string, number[]>();
+  private readonly sayings = new Map<RegExp, boolean>();
 
   constructor(
     /** Absolute path. */
@@ -198,6 +199,16 @@ export class SourceFile {
     visit(this.root);
     // Pre-order: by start, an enclosing node before what it holds.
     return out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  }
+
+  /**
+   * Does the text match `pattern` anywhere? Remembered per pattern object: analyses ask it for every
+   * function of a file ("does this file say `repr(` at all?") before doing anything costly.
+   */
+  says(pattern: RegExp): boolean {
+    let answer = this.sayings.get(pattern);
+    if (answer === undefined) this.sayings.set(pattern, (answer = pattern.test(this.text)));
+    return answer;
   }
 
   /** Offsets where `pattern` matches the text, ascending (cached per pattern). */

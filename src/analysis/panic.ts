@@ -156,7 +156,7 @@ export class PanicAnalysis {
     const cached = memo.get(nodeId(fn.node));
     if (cached !== undefined) return cached;
     // A function only debug builds have (`#[cfg(debug_assertions)] fn check(..)`) panics in none that ships.
-    if (fn.file.text.includes('debug_assertions') && fn.attributes.some(isDebugOnlyCfg)) return null;
+    if (fn.file.says(DEBUG_ASSERTIONS) && fn.attributes.some(isDebugOnlyCfg)) return null;
     if (!fn.body || depth > MAX_DEPTH || stack.has(nodeId(fn.node))) {
       if (fn.body) this.cutShort = true;
       return null;
@@ -179,7 +179,7 @@ export class PanicAnalysis {
   private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean): void {
     const file = fn.file;
     const ctx = this.context(fn);
-    const debugOnlyFile = file.text.includes('debug_assertions');
+    const debugOnlyFile = file.says(DEBUG_ASSERTIONS);
     // The tests and float locals a site may rely on come before it in the source, so they are
     // gathered in the same pre-order walk, in the parts it skips too (a test there still counts).
     const skip = (n: Node): false => {
@@ -403,6 +403,8 @@ function isLengthTested(index: Node, tests: LengthTest[]): boolean {
   return tests.some((t) => t.index !== NONZERO && t.index !== VARIANT && t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
 }
 
+const DEBUG_ASSERTIONS = /debug_assertions/;
+
 /** `#[cfg(debug_assertions)]`, `#[cfg(all(.., debug_assertions, ..))]`: code release builds leave out. */
 function isDebugOnlyCfg(a: Attribute): boolean {
   return a.name === 'cfg' && cfgEnabled(a.args, 'release') === false;
@@ -448,11 +450,9 @@ function compact(text: string): string {
 
 /** Asked for every function scanned: answered once per file. */
 function importsBorrowMut(file: SourceFile): boolean {
-  let answer = borrowMutImports.get(file);
-  if (answer === undefined) borrowMutImports.set(file, (answer = /\buse\s[^;]*\bBorrowMut\b/.test(file.text)));
-  return answer;
+  return file.says(BORROW_MUT_IMPORT);
 }
-const borrowMutImports = new WeakMap<SourceFile, boolean>();
+const BORROW_MUT_IMPORT = /\buse\s[^;]*\bBorrowMut\b/;
 
 /**
  * The call that receives `value` as an argument or as its receiver, looking through parentheses and

@@ -121,13 +121,7 @@ function bitflagsTypes(invocation: Node): [string, CType][] {
   return out;
 }
 
-const reprWords = new WeakMap<SourceFile, boolean>();
-
-function mentionsRepr(file: SourceFile): boolean {
-  let says = reprWords.get(file);
-  if (says === undefined) reprWords.set(file, (says = /\brepr\s*\(/.test(file.text)));
-  return says;
-}
+const REPR = /\brepr\s*\(/;
 
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
 function reprOf(item: Node): Node | CType | null {
@@ -196,7 +190,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         if (name && target && params.every((p) => p.type === 'lifetime' || p.type === 'lifetime_parameter')) typeAliases.set(name, target);
       } else if (n.type === 'struct_item' || n.type === 'enum_item') {
         // Reading an item's attributes walks its siblings: not in a file that never says `repr(`.
-        if (!mentionsRepr(file)) continue;
+        if (!file.says(REPR)) continue;
         const name = n.childForFieldName('name')?.text;
         const repr = reprOf(n);
         if (name && repr) typeAliases.set(name, repr);

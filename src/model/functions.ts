@@ -138,7 +138,7 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
     },
     get exported() {
       // No attribute can export it when the file never says `no_mangle` or `export_name`.
-      return (exported ??= mayExport(file) && attrs().some((a) => a.name === 'no_mangle' || a.name === 'export_name'));
+      return (exported ??= file.says(EXPORT_WORDS) && attrs().some((a) => a.name === 'no_mangle' || a.name === 'export_name'));
     },
     set exported(value: boolean) {
       exported = value;
@@ -152,16 +152,8 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
   };
 }
 
-const exportWords = new WeakMap<SourceFile, boolean>();
-
-function mayExport(file: SourceFile): boolean {
-  let may = exportWords.get(file);
-  if (may === undefined) {
-    may = file.text.includes('no_mangle') || file.text.includes('export_name');
-    exportWords.set(file, may);
-  }
-  return may;
-}
+/** The words an export attribute holds. */
+const EXPORT_WORDS = /no_mangle|export_name/;
 
 function parameters(node: Node): { params: Param[]; hasSelf: boolean } {
   const params: Param[] = [];
