@@ -48,6 +48,8 @@ export interface Manifest {
   };
   /** `[lib] path` as written, relative to the manifest's directory. */
   libPath?: string;
+  /** `[lib] crate-type` (`cdylib`, `staticlib` for a library other languages link). */
+  libCrateTypes: string[];
   /** `[workspace]`: present when this manifest is a workspace root. */
   workspace?: {
     members: string[];
@@ -123,6 +125,7 @@ export function readManifest(path: string): Manifest {
     path: resolve(path),
     package: pkg && { name: string(pkg.name), rustVersion, workspace: string(pkg.workspace) },
     libPath: string(table(doc.lib)?.path),
+    libCrateTypes: strings(table(doc.lib)?.['crate-type']),
     workspace: workspace && {
       members: strings(workspace.members),
       exclude: strings(workspace.exclude),

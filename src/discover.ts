@@ -53,6 +53,8 @@ class Discovery {
   private readonly realPaths = new Map<string, string>();
   /** Each Cargo.toml parsed once per discovery. */
   private readonly readManifest = manifestReader();
+  /** Packages found below a crate's directory, which Cargo (and so the crate) leaves out. */
+  private readonly nested: { dir: string; crate: string }[] = [];
 
   constructor(private readonly followSymlinks: boolean) {}
 
@@ -90,8 +92,9 @@ class Discovery {
   }
 
   private async addCrate(dir: string): Promise<void> {
-    const { files, real } = await walk(dir, { intoPackages: false, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
+    const { files, real, manifestDirs } = await walk(dir, { intoPackages: false, followSymlinks: this.followSymlinks }, this.ignores, this.notifications);
     real.forEach((r, f) => this.realPaths.set(f, r));
+    for (const nested of manifestDirs) this.nested.push({ dir: nested, crate: dir });
     this.found.push({ unit: { root: dir, files, settings: this.settingsOf(join(dir, 'Cargo.toml')) }, loose: false });
   }
 
@@ -162,7 +165,41 @@ class Discovery {
       });
       if (!loose || unit.files.length > 0) units.push(unit);
     }
+    this.noteUnscanned(new Set(units.map((u) => u.root)));
     return units.sort((a, b) => compare(a.root, b.root));
+  }
+
+  /**
+   * A library for other languages (`crate-type` `cdylib` or `staticlib`) in a directory below a scanned
+   * crate, not scanned itself: not a member of the workspace, like lol-html's `c-api/` and
+   * rust-brotli's `c/` beside their Rust library. Cargo builds it on its own, so the crate does not
+   * include it. Said once per crate, so that `scan .` at the top of such a repository does not look
+   * clean for the wrong reason. (Fuzz targets, examples and build tools below a crate are not C APIs.)
+   */
+  private noteUnscanned(scanned: Set<string>): void {
+    const byCrate = new Map<string, string[]>();
+    for (const { dir, crate } of this.nested) {
+      if (scanned.has(dir) || !byCrate.has(crate) && !scanned.has(crate)) continue;
+      let linked = false;
+      try {
+        const m = this.readManifest(join(dir, 'Cargo.toml'));
+        linked = !!m.package && m.libCrateTypes.some((t) => t === 'cdylib' || t === 'staticlib');
+      } catch {
+        // A broken manifest is not a package to point at.
+      }
+      if (!linked) continue;
+      const list = byCrate.get(crate) ?? [];
+      if (!list.includes(dir)) list.push(dir);
+      byCrate.set(crate, list);
+    }
+    for (const [crate, dirs] of byCrate) {
+      const shown = dirs.sort(compare).map((d) => relative(crate, d).split(sep).join('/'));
+      this.notifications.push({
+        level: 'note',
+        file: join(crate, 'Cargo.toml'),
+        message: `${shown.length} library package(s) for other languages (cdylib or staticlib) below this crate are not part of it or of its workspace, and were not scanned: ${shown.slice(0, 5).join(', ')}${shown.length > 5 ? `, and ${shown.length - 5} more` : ''}; name their directories to scan them too`,
+      });
+    }
   }
 }
 

@@ -152,6 +152,28 @@ describe('discover', () => {
     expect(layout(root, crates)).toEqual({ a: ['a/src/lib.rs'] });
   });
 
+  it('says which libraries for other languages below a scanned crate it left out, and only those', async () => {
+    const root = tree({
+      'Cargo.toml': pkg('html'),
+      'src/lib.rs': '',
+      'c-api/Cargo.toml': pkg('html_c_api', '[lib]\ncrate-type = ["staticlib", "cdylib", "rlib"]\n'),
+      'c-api/src/lib.rs': '',
+      'fuzz/Cargo.toml': pkg('html_fuzz'),
+      'fuzz/src/main.rs': '',
+      'tools/gen/Cargo.toml': pkg('gen', '[lib]\ncrate-type = ["rlib"]\n'),
+      'tools/gen/src/lib.rs': '',
+    });
+    const { crates, notifications } = await discover(['.'], root);
+    expect(layout(root, crates)).toEqual({ '.': ['src/lib.rs'] });
+    expect(notifications).toEqual([
+      { level: 'note', file: join(root, 'Cargo.toml'), message: '1 library package(s) for other languages (cdylib or staticlib) below this crate are not part of it or of its workspace, and were not scanned: c-api; name their directories to scan them too' },
+    ]);
+    // Named too, it is scanned, and nothing is left to say.
+    const both = await discover(['.', 'c-api'], root);
+    expect(Object.keys(layout(root, both.crates))).toEqual(['.', 'c-api']);
+    expect(both.notifications).toEqual([]);
+  });
+
   it('splits a directory without Cargo.toml into its packages and one loose unit', async () => {
     const root = tree({
       'one/Cargo.toml': pkg('one'),
@@ -255,7 +277,7 @@ describe('cargo', () => {
     const root = tree({
       'Cargo.toml': [
         pkg('x', 'rust-version.workspace = true\n'),
-        '[lib]\npath = "src/ffi.rs"',
+        '[lib]\npath = "src/ffi.rs"\ncrate-type = ["cdylib", "rlib"]',
         '[workspace]\nmembers = ["a"]\nexclude = ["b"]',
         '[workspace.package]\nrust-version = "1.70"',
         '[workspace.dependencies]\nw = { path = "libs/w" }\nv = "1"',
@@ -266,6 +288,7 @@ describe('cargo', () => {
       path: join(root, 'Cargo.toml'),
       package: { name: 'x', rustVersion: { workspace: true }, workspace: undefined },
       libPath: 'src/ffi.rs',
+      libCrateTypes: ['cdylib', 'rlib'],
       workspace: { members: ['a'], exclude: ['b'], rustVersion: '1.70', dependencyPaths: { w: 'libs/w' } },
       release: { panic: undefined, overflowChecks: undefined },
       pathDependencies: ['u'],
