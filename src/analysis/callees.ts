@@ -67,13 +67,16 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
   return only(methods);
 }
 
+const CFG = /\bcfg\b/;
+
 /**
  * The one candidate; of cfg alternatives (`#[cfg(feature = "gc")] fn to_val` beside
  * `#[cfg(not(feature = "gc"))] fn to_val`), the one a build with the features on compiles.
  */
 function only(candidates: FnInfo[]): FnInfo | null {
   if (candidates.length === 1) return candidates[0]!;
-  if (candidates.length === 0 || !candidates.every((f) => f.file.text.includes('cfg'))) return null;
+  // Alternatives of one function: the same name in the same impl (or none), each under a cfg.
+  if (candidates.length === 0 || !candidates.every((f) => f.implType === candidates[0]!.implType && f.file.says(CFG))) return null;
   const cfgs = candidates.map((f) => f.attributes.filter((a) => a.name === 'cfg').map((a) => a.args.replace(/\s+/g, '')));
   if (!cfgs.every((c) => c.length === 1)) return null;
   const positive = candidates.filter((_, i) => !/\bnot\(/.test(cfgs[i]![0]!));
