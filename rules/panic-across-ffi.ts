@@ -56,6 +56,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
       'With `panic = "abort"` sites inside boundaries are reported too, since `catch_unwind` catches nothing then, and the help does not suggest one.',
       'A non-exported `extern` function that the crate never hands to C is not an FFI entry point and is not checked on its own: one whose every mention is a direct call or an element of a `static`/`const` array (a dispatch table of SIMD kernels that shares a function-pointer type with assembly ones, indexed and called from Rust). The calls that reach it from exported functions are followed as usual. (A panic in it would still abort, since an `extern "C"` function cannot unwind, but no C input reaches it: its panics are the crate\'s internal invariants.) One that is passed to a function, stored in a struct (a vtable C may get), or never mentioned where ffiguard can see is checked.',
       '`extern "C-unwind"` functions are allowed to unwind and are not reported. Attributes that generate a boundary (`#[ffi_export]`, `#[sabi_extern_fn]`, `#[ffi_function]`) count as one.',
+      'An invocation of one of the crate\'s `macro_rules!` macros runs what its transcriber writes: a panic written there (`unsafe { $p.as_ref() }.expect(..)` in a `to_ref!` macro) is reported at the invocation, naming the line of the macro. Closures in the transcriber are not looked into, and calls from it are not followed.',
       'One finding per function, at the first panic site in source order; the other sites are listed as related locations.',
     ],
     references: [
@@ -96,7 +97,8 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
           : `\`${calleeName(first.via[0]!.callee)}()\`, which reaches ${first.what} at ${where(first.file, first.node)}${when(first)},`;
       const more = sites.length > 1 ? ` (and ${sites.length - 1} more panic site${sites.length > 2 ? 's' : ''})` : '';
       // Under `panic = "abort"` guarded sites are reported too: say which boundary fails to help.
-      const boundary = analysis.enclosingBoundary(fn, at.node);
+      // (A site a crate macro writes is looked up from its invocation, which sits in the body.)
+      const boundary = analysis.enclosingBoundary(fn, first.via[0]?.node ?? first.invocation ?? first.node);
       const guard = !crate.settings.panicAbort
         ? ' outside any `catch_unwind`'
         : boundary

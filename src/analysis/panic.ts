@@ -10,6 +10,7 @@
  * would bury the real findings.
  */
 import type { CrateModel } from '../model/crate.js';
+import { ExpandedSource } from '../model/expand.js';
 import type { FnInfo } from '../model/functions.js';
 import { cfgEnabled, leadingAttributes, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
@@ -29,6 +30,8 @@ export interface PanicSite {
   rethrows?: boolean;
   /** For a panic inside a callee: the calls from the analysed body down to the site. */
   via: { file: SourceFile; node: Node; callee: FnInfo }[];
+  /** For a panic a crate macro's transcriber writes (`file` is the expansion): the invocation, in the analysed body. */
+  invocation?: Node;
 }
 
 /** Methods of std types that panic on some input. Count of arguments they take. */
@@ -116,7 +119,7 @@ export class PanicAnalysis {
       return true;
     });
     // Source order (`v[0].unwrap()` indexes before it unwraps), not the walk's outside-in order.
-    const anchor = (s: PanicSite): number => (s.via[0] ?? s).node.startIndex;
+    const anchor = (s: PanicSite): number => (s.via[0]?.node ?? s.invocation ?? s.node).startIndex;
     return out.sort((a, b) => anchor(a) - anchor(b));
   }
 
@@ -196,7 +199,10 @@ export class PanicAnalysis {
       if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
       if (direct) going = emit({ file, ...direct, via: [] });
-      else if (n.type === 'call_expression') {
+      else if (n.type === 'macro_invocation' && (includeGuarded || !this.isBoundary(n))) {
+        // What the crate's own macro writes around its arguments runs here too (its arguments are walked as code below).
+        for (const site of this.transcribedSites(n, fn)) if (going) going = emit({ ...site, via: [] });
+      } else if (n.type === 'call_expression') {
         // A crate boundary function is followed too: it may re-raise what it caught.
         const callee = resolveCallee(this.crate.functionsByName, fn, ctx.types, n);
         // Calling an `async fn` only builds a future: its body runs when something polls it.
@@ -210,6 +216,30 @@ export class PanicAnalysis {
       if (!includeGuarded && n.type === 'macro_invocation' && this.isBoundary(n)) return skip(n);
       return undefined;
     });
+  }
+
+  /**
+   * Panic sites that a crate macro's transcriber writes (`assert!(!$p.is_null())` in the macro's body,
+   * not in what the invocation hands it): found in the invocation's expansion, at nodes written by the
+   * definition. Closures and async blocks there are left alone, and no call is followed from there.
+   */
+  private transcribedSites(invocation: Node, fn: FnInfo): Omit<PanicSite, 'via'>[] {
+    const name = macroName(invocation);
+    if (!name || !this.crate.macros.has(name) || DEBUG_ONLY_MACROS.has(name) || PANIC_MACROS.has(name)) return [];
+    const src = this.crate.expandMacro(fn.file, invocation);
+    if (!(src instanceof ExpandedSource)) return [];
+    const ctx: BodyContext = { fn, floats: new Set(), types: new Map(), lengthTests: [], borrowMutTrait: importsBorrowMut(fn.file) };
+    const tests = ctx.lengthTests;
+    const out: Omit<PanicSite, 'via'>[] = [];
+    src.walkBody(src.root, (n) => {
+      collectTests(n, src.root.endIndex, tests);
+      if (n.type === 'closure_expression' || n.type === 'async_block') return false;
+      if (n.type === 'macro_invocation' && (DEBUG_ONLY_MACROS.has(macroName(n) ?? '') || this.isBoundary(n))) return false;
+      const direct = this.directSite(n, ctx);
+      if (direct && src.templateSpan(direct.node)) out.push({ file: src, ...direct, invocation });
+      return undefined;
+    });
+    return out;
   }
 
   /**
