@@ -12,7 +12,7 @@
 import type { CrateModel } from '../model/crate.js';
 import { ExpandedSource } from '../model/expand.js';
 import type { FnInfo } from '../model/functions.js';
-import { cfgEnabled, leadingAttributes, type Attribute } from '../model/attributes.js';
+import { cfgEnabled, leadingAttributes, splitTopLevel, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { cannotHoldNul, cstringConstructor } from './cstring.js';
@@ -223,10 +223,10 @@ export class PanicAnalysis {
    * not in what the invocation hands it): found in the invocation's expansion, at nodes written by the
    * definition. Closures and async blocks there are left alone, and no call is followed from there.
    */
-  private transcribedSites(invocation: Node, fn: FnInfo): Omit<PanicSite, 'via'>[] {
+  private transcribedSites(invocation: Node, fn: FnInfo, file: SourceFile = fn.file, depth = 0, anchor: Node = invocation): Omit<PanicSite, 'via'>[] {
     const name = macroName(invocation);
-    if (!name || !this.crate.macros.has(name) || DEBUG_ONLY_MACROS.has(name) || PANIC_MACROS.has(name)) return [];
-    const src = this.crate.expandMacro(fn.file, invocation);
+    if (!name || depth > 2 || !this.crate.macros.has(name) || DEBUG_ONLY_MACROS.has(name) || PANIC_MACROS.has(name)) return [];
+    const src = this.crate.expandMacro(file, invocation);
     if (!(src instanceof ExpandedSource)) return [];
     const ctx: BodyContext = { fn, floats: new Set(), types: new Map(), lengthTests: [], borrowMutTrait: importsBorrowMut(fn.file) };
     const tests = ctx.lengthTests;
@@ -236,7 +236,9 @@ export class PanicAnalysis {
       if (n.type === 'closure_expression' || n.type === 'async_block') return false;
       if (n.type === 'macro_invocation' && (DEBUG_ONLY_MACROS.has(macroName(n) ?? '') || this.isBoundary(n))) return false;
       const direct = this.directSite(n, ctx);
-      if (direct && src.templateSpan(direct.node)) out.push({ file: src, ...direct, invocation });
+      if (direct && src.templateSpan(direct.node)) out.push({ file: src, ...direct, invocation: anchor });
+      // A macro the transcriber invokes in turn (`content_fn!` writing `to_ref!(..)`).
+      else if (n.type === 'macro_invocation') out.push(...this.transcribedSites(n, fn, src, depth + 1, anchor));
       return undefined;
     });
     return out;
@@ -471,7 +473,25 @@ function isVariantTested(receiver: Node, call: Node, tests: LengthTest[]): boole
 /** `CString::new(x)` of a value that cannot contain a NUL byte (`n.to_string()`, a literal): its `.unwrap()` cannot panic. */
 function cannotFail(file: SourceFile, receiver: Node): boolean {
   const ctor = cstringConstructor(receiver);
-  return !!ctor && ctor.name === 'new' && ctor.args.length === 1 && cannotHoldNul(file, ctor.args[0]!);
+  if (ctor) return ctor.name === 'new' && ctor.args.length === 1 && cannotHoldNul(file, ctor.args[0]!);
+  return isNulTerminatedConstant(receiver);
+}
+
+/**
+ * `CStr::from_bytes_with_nul(concat!(lit, "\0").as_bytes())` (also `c"lit"` written the long way, as
+ * librsvg's `rsvg_c_str!` does): text that ends with its only NUL cannot make it fail. The parts
+ * before the NUL must be literals without one, or `stringify!(..)` (tokens hold no NUL).
+ */
+function isNulTerminatedConstant(receiver: Node): boolean {
+  const c = asPathCall(unparen(receiver));
+  if (!c || c.name !== 'from_bytes_with_nul' || lastOf(c.qualifier) !== 'CStr' || c.args.length !== 1) return false;
+  const bytes = asMethodCall(unparen(c.args[0]!));
+  const concat = bytes && bytes.method === 'as_bytes' && bytes.args.length === 0 ? unparen(bytes.receiver) : null;
+  if (concat?.type !== 'macro_invocation' || macroName(concat) !== 'concat') return false;
+  // (An expansion pastes an `$x:expr` part in parentheses.)
+  const parts = splitTopLevel(concat.namedChildren.find((n) => n.type === 'token_tree')?.text.slice(1, -1) ?? '').map((p) => p.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1'));
+  const last = parts.pop();
+  return (last === '"\\0"' || last === '"\\x00"') && parts.every((p) => /^stringify!\s*[({[]/.test(p) || (/^"(?:[^"\\]|\\.)*"$/.test(p) && !/\\(0|x00)|\u0000/.test(p)));
 }
 
 function compact(text: string): string {
