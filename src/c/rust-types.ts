@@ -40,12 +40,12 @@ export function rustType(node: Node | null, aliases: AliasMap, depth = 0): CType
     case 'pointer_type': {
       const isConst = node.children.some((c) => c.type === 'const');
       const pointee = node.childForFieldName('type');
-      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: isConst, ...(interiorlyMutable(pointee) ? { eitherConst: true } : {}), text };
+      return { kind: 'pointer', to: pointeeType(pointee, aliases, depth), const: isConst, ...(interiorlyMutable(pointee) ? { eitherConst: true } : {}), text };
     }
     case 'reference_type': {
       const isMut = node.namedChildren.some((c) => c.type === 'mutable_specifier');
       const pointee = node.childForFieldName('type');
-      return { kind: 'pointer', to: rustType(pointee, aliases, depth), const: !isMut, ...(interiorlyMutable(pointee) ? { eitherConst: true } : {}), text };
+      return { kind: 'pointer', to: pointeeType(pointee, aliases, depth), const: !isMut, ...(interiorlyMutable(pointee) ? { eitherConst: true } : {}), text };
     }
     case 'generic_type': {
       const outer = node.childForFieldName('type');
@@ -90,4 +90,17 @@ function interiorlyMutable(type: Node | null): boolean {
   const outer = type.childForFieldName('type');
   const name = outer?.type === 'scoped_type_identifier' ? outer.childForFieldName('name')?.text : outer?.text;
   return name === 'UnsafeCell' || name === 'Cell';
+}
+
+/**
+ * What a pointer points at. Behind a pointer, a generic type ffiguard cannot map by value
+ * (`*mut Iter<'a, Attribute<'b>>`, a handle C holds opaquely) is still a named type: C sees its
+ * address, not its layout.
+ */
+function pointeeType(node: Node | null, aliases: AliasMap, depth: number): CType {
+  const t = rustType(node, aliases, depth);
+  if (t.kind !== 'unknown' || node?.type !== 'generic_type') return t;
+  const outer = node.childForFieldName('type');
+  const name = outer?.type === 'scoped_type_identifier' ? outer.childForFieldName('name')?.text : outer?.text;
+  return name ? { kind: 'named', names: [name], text: t.text } : t;
 }
