@@ -22,3 +22,14 @@ describe('header-string-without-length help', () => {
     ]);
   });
 });
+
+describe('header-missing-decl help', () => {
+  it('spells std::ffi aliases as C does: `c_int` is `int`, not `int32_t`', async () => {
+    const root = path.join(os.tmpdir(), 'ffiguard-help');
+    const r = await analyzeCrate(root, DEFAULT_SETTINGS, [
+      { path: path.join(root, 'lib.rs'), text: 'use std::os::raw::{c_int, c_uint};\n#[no_mangle]\npub extern "C" fn kv_open(flags: c_int) -> i32 { 0 }\n#[no_mangle]\npub extern "C" fn kv_count(flags: std::os::raw::c_int, n: u64) -> c_uint { 0 }\n' },
+      { path: path.join(root, 'kv.h'), text: 'int kv_open(int flags);\n' },
+    ]);
+    expect(r.findings.filter((f) => f.ruleId === 'header-missing-decl').map((f) => f.help)).toEqual(['declare it in the header: `unsigned int kv_count(int flags, uint64_t n);`']);
+  });
+});

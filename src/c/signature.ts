@@ -30,13 +30,20 @@ const C_SPELLING: Record<Scalar, string> = {
   char: 'char', long: 'long', ulong: 'unsigned long', size: 'size_t', ssize: 'ptrdiff_t', f32: 'float', f64: 'double', bool: 'bool',
 };
 
+/** `std::ffi` / `libc` aliases, spelled as C spells them (`c_int` is `int`, not `int32_t`). */
+const C_ALIAS_SPELLING: Record<string, string> = {
+  c_char: 'char', c_schar: 'signed char', c_uchar: 'unsigned char', c_short: 'short', c_ushort: 'unsigned short',
+  c_int: 'int', c_uint: 'unsigned int', c_long: 'long', c_ulong: 'unsigned long', c_longlong: 'long long',
+  c_ulonglong: 'unsigned long long', c_float: 'float', c_double: 'double', size_t: 'size_t', ssize_t: 'ssize_t',
+};
+
 /** How a C header would spell this type (`const char *`, `struct Store *`). */
 export function cSpelling(t: CType): string {
   switch (t.kind) {
     case 'void':
       return 'void';
     case 'scalar':
-      return C_SPELLING[t.scalar];
+      return C_ALIAS_SPELLING[t.text.split('::').pop()!] ?? C_SPELLING[t.scalar];
     case 'named':
       return t.names[0]!;
     case 'pointer':
