@@ -1,6 +1,7 @@
 /** Owned C strings built in place (`CString::new(x).unwrap()` and the like), and where a pointer into one goes. */
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, isNumericType, lastOf, unparen } from '../syntax.js';
+import { splitTopLevel } from '../model/attributes.js';
 import { sameNode } from '../node-fields.js';
 
 const CONSTRUCTORS = new Set(['new', 'from', 'from_vec_unchecked', 'from_vec_with_nul', 'from_vec_with_nul_unchecked', 'default', 'from_raw']);
@@ -294,4 +295,21 @@ function isCutBeforeNul(file: SourceFile, index: Node): boolean {
   if (end.type !== 'identifier') return false;
   const v = file.letValue(end);
   return !!v && isNulPosition(v);
+}
+
+/**
+ * `CStr::from_bytes_with_nul(concat!(lit, "\0").as_bytes())` (also `c"lit"` written the long way, as
+ * librsvg's `rsvg_c_str!` does): text that ends with its only NUL cannot make it fail. The parts
+ * before the NUL must be literals without one, or `stringify!(..)` (tokens hold no NUL).
+ */
+export function isNulTerminatedConstant(receiver: Node): boolean {
+  const c = asPathCall(unparen(receiver));
+  if (!c || c.name !== 'from_bytes_with_nul' || lastOf(c.qualifier) !== 'CStr' || c.args.length !== 1) return false;
+  const bytes = asMethodCall(unparen(c.args[0]!));
+  const concat = bytes && bytes.method === 'as_bytes' && bytes.args.length === 0 ? unparen(bytes.receiver) : null;
+  if (concat?.type !== 'macro_invocation' || macroName(concat) !== 'concat') return false;
+  // (An expansion pastes an `$x:expr` part in parentheses.)
+  const parts = splitTopLevel(concat.namedChildren.find((n) => n.type === 'token_tree')?.text.slice(1, -1) ?? '').map((p) => p.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1'));
+  const last = parts.pop();
+  return (last === '"\\0"' || last === '"\\x00"') && parts.every((p) => /^stringify!\s*[({[]/.test(p) || (/^"(?:[^"\\]|\\.)*"$/.test(p) && !/\\(0|x00)|\u0000/.test(p)));
 }

@@ -12,10 +12,10 @@
 import type { CrateModel } from '../model/crate.js';
 import { ExpandedSource } from '../model/expand.js';
 import type { FnInfo } from '../model/functions.js';
-import { cfgEnabled, leadingAttributes, splitTopLevel, type Attribute } from '../model/attributes.js';
+import { cfgEnabled, leadingAttributes, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
-import { cannotHoldNul, cstringConstructor } from './cstring.js';
+import { cannotHoldNul, cstringConstructor, isNulTerminatedConstant } from './cstring.js';
 import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, uncast, unparen } from '../syntax.js';
 import { nodeId, sameNode } from '../node-fields.js';
 
@@ -477,22 +477,6 @@ function cannotFail(file: SourceFile, receiver: Node): boolean {
   return isNulTerminatedConstant(receiver);
 }
 
-/**
- * `CStr::from_bytes_with_nul(concat!(lit, "\0").as_bytes())` (also `c"lit"` written the long way, as
- * librsvg's `rsvg_c_str!` does): text that ends with its only NUL cannot make it fail. The parts
- * before the NUL must be literals without one, or `stringify!(..)` (tokens hold no NUL).
- */
-function isNulTerminatedConstant(receiver: Node): boolean {
-  const c = asPathCall(unparen(receiver));
-  if (!c || c.name !== 'from_bytes_with_nul' || lastOf(c.qualifier) !== 'CStr' || c.args.length !== 1) return false;
-  const bytes = asMethodCall(unparen(c.args[0]!));
-  const concat = bytes && bytes.method === 'as_bytes' && bytes.args.length === 0 ? unparen(bytes.receiver) : null;
-  if (concat?.type !== 'macro_invocation' || macroName(concat) !== 'concat') return false;
-  // (An expansion pastes an `$x:expr` part in parentheses.)
-  const parts = splitTopLevel(concat.namedChildren.find((n) => n.type === 'token_tree')?.text.slice(1, -1) ?? '').map((p) => p.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1'));
-  const last = parts.pop();
-  return (last === '"\\0"' || last === '"\\x00"') && parts.every((p) => /^stringify!\s*[({[]/.test(p) || (/^"(?:[^"\\]|\\.)*"$/.test(p) && !/\\(0|x00)|\u0000/.test(p)));
-}
 
 function compact(text: string): string {
   return text.replace(/\s+/g, '');
