@@ -111,7 +111,9 @@ export async function analyzeCrate(
     if (h.errorCount === 0 || !(described.has(h) || holdsWord(h.text, crate.exportsBySymbol))) continue;
     notifications.push({ level: 'note', file: h.path, message: `${h.errorCount} place(s) tree-sitter-c could not parse (macros or C++); declarations there are not checked` });
   }
-  const declaring = headers.filter((h) => h.functions.length > 0);
+  // A header of a C library the crate calls (`extern "C" { fn f(); }` naming what it declares) is not
+  // expected to declare the crate's exports: a binding crate gets no note about it.
+  const declaring = headers.filter((h) => h.functions.length > 0 && !h.functions.some((f) => crate.imports.has(f.name)));
   if (declaring.length > 0 && described.size === 0) {
     const exported = crate.exportsBySymbol.size;
     notifications.push({
