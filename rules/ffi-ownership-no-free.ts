@@ -6,6 +6,7 @@ import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
 import { asMethodCall, asPathCall, lastOf } from '../src/syntax.js';
 import { escapeRegExp } from '../src/regexp.js';
+import { resolveCallee } from '../src/analysis/callees.js';
 
 /** Owners whose `into_raw` hands memory to C, and what takes it back. */
 const OWNERS = new Set(['Box', 'CString', 'Arc', 'Rc', 'String', 'Vec']);
@@ -161,13 +162,16 @@ function releases(fn: FnInfo, crate: CrateModel, depth: number): boolean {
     const c = asPathCall(n);
     if (c && RELEASES.has(c.name) && (OWNERS.has(lastOf(c.qualifier)) || lastOf(c.qualifier) === 'CString')) found = true;
     else if (c && depth < 2 && !c.qualifier.includes('::')) {
-      const helpers = crate.functionsByName.get(c.name) ?? [];
-      if (helpers.length === 1 && helpers[0] !== fn && releases(helpers[0]!, crate, depth + 1)) found = true;
+      // `release(p)`, `Handle::release(p)`: the crate's function that call names (not `Vec::new` because the crate has one `fn new`).
+      const helper = resolveCallee(crate.functionsByName, fn, NO_TYPES, n);
+      if (helper && releases(helper, crate, depth + 1)) found = true;
     }
     return undefined;
   });
   return found;
 }
+
+const NO_TYPES: ReadonlyMap<string, string> = new Map();
 
 function suggestName(name: string): string {
   return name.replace(/_(new|create|alloc|open|build|make|clone|dup|init)$/, '') + '_free';
