@@ -92,7 +92,7 @@ export async function analyzeCrate(
   };
   const config = opts.config ?? DEFAULT_CONFIG;
   const rust = sources.filter((s) => !isHeader(s.path));
-  const { parse: now, later } = opts.prefilter === false ? { parse: rust, later: [] } : prefilter(rust, rules, config, headers.length > 0);
+  const { parse: now, later } = opts.prefilter === false ? { parse: rust, later: [] } : prefilter(rust, rules, config);
   for (const src of later) opts.progress?.(1, lineCount(src.text));
   for (const [i, src] of now.entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));

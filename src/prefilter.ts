@@ -5,8 +5,9 @@
  * word in a comment or string only makes a file parsed for nothing, never a finding lost.
  *
  * A file left out is still part of the crate: when an analysis follows a call into a function it
- * defines, the file is parsed then (see LaterParse in model/crate.ts), and so it is when the module
- * tree resolves a path through it (see LazyFile in model/visibility.ts).
+ * defines, the file is parsed then (see LaterParse in model/crate.ts), and so it is when a header
+ * comparison asks for a type it may define (AliasIndex) or the module tree resolves a path through it
+ * (see LazyFile in model/visibility.ts).
  */
 import type { AnalyzerConfig } from './config.js';
 import type { Rule } from './rule.js';
@@ -29,8 +30,6 @@ const MODEL_TRIGGERS = [
   /\bpub\s*(\([^)]*\)\s*)?use\b/,
   /#!\[/,
 ];
-/** With C headers to compare, the types they name: `type` aliases and `#[repr(..)]` types. */
-const HEADER_TRIGGERS = [/\brepr\s*\(/, /\btype\s+\w+/];
 /** A function that takes a closure: it may run it under a guard defined elsewhere. */
 const TAKES_CLOSURE = /\bfn\s+(?:r#)?(\w+)[^{;]*?\b(?:FnOnce|FnMut|Fn)\s*\(/;
 const closureTakers = (text: string): string[] => [...text.matchAll(new RegExp(TAKES_CLOSURE.source, 'g'))].map((m) => m[1]!);
@@ -42,9 +41,9 @@ export interface Prefiltered<T> {
   later: T[];
 }
 
-export function prefilter<T extends { text: string }>(sources: T[], rules: readonly Rule[], config: AnalyzerConfig, withHeaders: boolean): Prefiltered<T> {
+export function prefilter<T extends { text: string }>(sources: T[], rules: readonly Rule[], config: AnalyzerConfig): Prefiltered<T> {
   const names = [...config.panicBoundaries, ...config.panicBoundaryAttributes, ...config.nullCheckHelpers, ...config.timeoutHelpers];
-  const patterns = [...MODEL_TRIGGERS, ...(withHeaders ? HEADER_TRIGGERS : []), ...rules.flatMap((r) => (r.triggers ? [r.triggers] : [])), ...names.map((n) => new RegExp(`\\b${escapeRegExp(n)}\\b`))];
+  const patterns = [...MODEL_TRIGGERS, ...rules.flatMap((r) => (r.triggers ? [r.triggers] : [])), ...names.map((n) => new RegExp(`\\b${escapeRegExp(n)}\\b`))];
   const anyTrigger = new RegExp(patterns.map((p) => p.source).join('|'), 'm');
   const parse: T[] = [];
   const later: T[] = [];

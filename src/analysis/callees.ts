@@ -39,7 +39,15 @@ const PRIMITIVES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i
  */
 const CONVERSION_METHODS = new Set(['from', 'try_from', 'into', 'try_into', 'from_str', 'from_iter', 'default', 'clone', 'as_ref', 'as_mut', 'borrow', 'deref', 'eq', 'cmp', 'partial_cmp', 'hash', 'fmt', 'drop']);
 
-export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, caller: FnInfo, types: ReadonlyMap<string, string>, call: Node): FnInfo | null {
+/**
+ * Functions by name. An index that can also answer "the functions of this name an `impl` of this
+ * type may hold" (the crate model's, which parses fewer left-out files for that) says so with `inImplOf`.
+ */
+export interface FunctionLookup extends ReadonlyMap<string, FnInfo[]> {
+  inImplOf?(name: string, type: string): FnInfo[] | undefined;
+}
+
+export function resolveCallee(functionsByName: FunctionLookup, caller: FnInfo, types: ReadonlyMap<string, string>, call: Node): FnInfo | null {
   const path = asPathCall(call);
   const method = path ? null : asMethodCall(call);
   const name = path?.name ?? method?.method;
@@ -50,11 +58,12 @@ export function resolveCallee(functionsByName: ReadonlyMap<string, FnInfo[]>, ca
   const receiver = method ? unparen(method.receiver) : null;
   const type = !receiver ? undefined : receiver.type === 'self' ? caller.implType : receiver.type === 'identifier' ? types.get(receiver.text) : pointeeType(caller, receiver);
   if (method && !type && STD_METHOD_NAMES.has(name)) return null;
-  const candidates = (functionsByName.get(name) ?? []).filter((f) => f.body && !sameNode(f.node, caller.node));
+  // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
+  const typed = path ? (qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null) : type;
+  const found = typed && functionsByName.inImplOf ? functionsByName.inImplOf(name, typed) : functionsByName.get(name);
+  const candidates = (found ?? []).filter((f) => f.body && !sameNode(f.node, caller.node));
   if (candidates.length === 0) return null;
   if (path) {
-    // `Type::f` / `Self::f` name an impl; `module::f`, `crate::f` and a bare `f` name a free function.
-    const typed = qualifier === 'Self' ? caller.implType : /^[A-Z]/.test(qualifier) ? qualifier : null;
     let matching = candidates.filter((f) => (typed ? f.implType === typed : !f.hasSelf && !f.implType));
     // `Val::from(x)`: which `impl From<..> for Val` runs depends on `x`'s type, and std or other crates
     // may provide it; a conversion trait's method is never resolved by name alone.

@@ -10,6 +10,7 @@ import type { AnalyzerConfig } from '../config.js';
 import type { CrateSettings } from '../crate-unit.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { collectFunction, isFfiFunction, type FnInfo } from './functions.js';
+import type { FunctionLookup } from '../analysis/callees.js';
 import { collectAliases, findGuards, type Guards, type UseAlias } from './guards.js';
 import { ExpandedSource, MacroExpander, MAX_EXPANSION_DEPTH } from './expand.js';
 import { occurrences, reachOf } from './references.js';
@@ -34,7 +35,7 @@ export interface CrateModel {
   /** Functions with a C-family `extern` ABI and a body, written or generated: called from C. */
   ffiFunctions: FnInfo[];
   /** Free functions and methods by name, for following calls inside the crate. */
-  functionsByName: Map<string, FnInfo[]>;
+  functionsByName: FunctionLookup;
   macros: Map<string, MacroDef>;
   guards: Guards;
   config: AnalyzerConfig;
@@ -158,12 +159,16 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   const functions: FnInfo[] = [];
   const generated: FnInfo[] = [];
   const imports = new Map<string, { file: SourceFile; node: Node }>();
-  const typeAliases: AliasMap = new Map();
+  const typeAliases = new AliasIndex();
   const macros = new Map<string, MacroDef>();
   const aliases: UseAlias[] = [];
   const invocations: { file: SourceFile; node: Node; depth: number }[] = [];
-  /** What the model takes from a file's items; `depth` counts the expansions a file is nested in. */
-  const collect = (file: SourceFile, depth: number, into: FnInfo[]): void => {
+  /**
+   * What the model takes from a file's items; `depth` counts the expansions a file is nested in.
+   * `late`: a file the prefilter left out, parsed because an analysis asked for something it defines.
+   */
+  const collect = (file: SourceFile, depth: number, into: FnInfo[], late = false): void => {
+    const defineType = late ? (name: string, t: Node | CType) => typeAliases.add(name, t) : (name: string, t: Node | CType) => typeAliases.set(name, t);
     for (const n of file.nodesOfTypes(ITEM_TYPES, MAY_HOLD_ITEMS)) {
       if (n.type === 'function_item' || (n.type === 'function_signature_item' && n.parent?.parent?.type === 'trait_item')) {
         const fn = collectFunction(file, n);
@@ -175,7 +180,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         continue;
       } else if (n.type === 'macro_invocation') {
         if (depth < MAX_EXPANSION_DEPTH) invocations.push({ file, node: n, depth });
-        if (macroName(n) === 'bitflags') for (const [name, int] of bitflagsTypes(n)) typeAliases.set(name, int);
+        if (macroName(n) === 'bitflags') for (const [name, int] of bitflagsTypes(n)) defineType(name, int);
       } else if (n.type === 'foreign_mod_item') {
         for (const sig of n.descendantsOfType('function_signature_item')) {
           const name = sig.childForFieldName('name');
@@ -187,13 +192,13 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
         const target = n.childForFieldName('type');
         // Lifetime parameters do not change the ABI; type parameters would need substitution.
         const params = n.childForFieldName('type_parameters')?.namedChildren ?? [];
-        if (name && target && params.every((p) => p.type === 'lifetime' || p.type === 'lifetime_parameter')) typeAliases.set(name, target);
+        if (name && target && params.every((p) => p.type === 'lifetime' || p.type === 'lifetime_parameter')) defineType(name, target);
       } else if (n.type === 'struct_item' || n.type === 'enum_item') {
         // Reading an item's attributes walks its siblings: not in a file that never says `repr(`.
         if (!file.says(REPR)) continue;
         const name = n.childForFieldName('name')?.text;
         const repr = reprOf(n);
-        if (name && repr) typeAliases.set(name, repr);
+        if (name && repr) defineType(name, repr);
       } else if (n.type === 'use_declaration') {
         aliases.push(...collectAliases(file, n));
         continue;
@@ -219,10 +224,11 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   // functions; its macro invocations are not expanded: the prefilter parsed every file invoking a crate macro).
   const laterFiles = new LaterParse(later, (file) => {
     const found: FnInfo[] = [];
-    collect(file, MAX_EXPANSION_DEPTH, found);
+    collect(file, MAX_EXPANSION_DEPTH, found, true);
     for (const fn of found) functionsByName.add(fn);
   });
   functionsByName.later = laterFiles;
+  typeAliases.later = laterFiles;
   // A non-exported `extern` function is called from C only if the crate hands it to C (anywhere: the
   // left-out files that name it are parsed to see how).
   const unexported = all.filter((fn) => fn.body && !fn.exported && isFfiFunction(fn));
@@ -300,6 +306,8 @@ class LaterParse {
   private readonly parsed = new Map<string, SourceFile | null>();
   /** Left-out files by the names of the functions they (textually) define. */
   readonly byFunctionName = new Map<string, { path: string; text: string }[]>();
+  /** Left-out files by the names of the `type` aliases (and, in files that say `repr(` or `bitflags!`, structs and enums) they may define. */
+  readonly byTypeName = new Map<string, { path: string; text: string }[]>();
 
   constructor(
     private readonly later: LaterFiles | undefined,
@@ -307,11 +315,8 @@ class LaterParse {
     private readonly collect: (file: SourceFile) => void,
   ) {
     for (const src of later?.sources ?? []) {
-      for (const m of src.text.matchAll(/\bfn\s+(?:r#)?([A-Za-z_]\w*)/g)) {
-        const list = this.byFunctionName.get(m[1]!);
-        if (!list) this.byFunctionName.set(m[1]!, [src]);
-        else if (list[list.length - 1] !== src) list.push(src);
-      }
+      index(this.byFunctionName, src, /\bfn\s+(?:r#)?([A-Za-z_]\w*)/g);
+      index(this.byTypeName, src, REPR.test(src.text) || /\bbitflags!/.test(src.text) ? /\b(?:type|struct|enum)\s+(?:r#)?([A-Za-z_]\w*)/g : /\btype\s+(?:r#)?([A-Za-z_]\w*)/g);
     }
   }
 
@@ -365,17 +370,76 @@ class LaterParse {
   }
 }
 
+/** Adds `src` to the list of each name `pattern` (global, the name its first group) finds in its text. */
+function index<T extends { text: string }>(into: Map<string, T[]>, src: T, pattern: RegExp): void {
+  for (const m of src.text.matchAll(pattern)) {
+    const list = into.get(m[1]!);
+    if (!list) into.set(m[1]!, [src]);
+    else if (list[list.length - 1] !== src) list.push(src);
+  }
+}
+
+/**
+ * `type` aliases and `#[repr]` types by name (what header comparison maps a Rust type through).
+ * Asking for a name that a left-out file may define parses that file first: the comparison asks only
+ * for the types FFI signatures name, so the prefilter need not parse every file with a `type` item.
+ * A definition from such a file does not replace one already known (two types of one name in one
+ * crate are ambiguous anyway; this keeps the answer independent of the order of questions).
+ */
+class AliasIndex extends Map<string, Node | CType> {
+  later?: LaterParse;
+
+  /** A definition from a left-out file parsed on demand. */
+  add(name: string, type: Node | CType): void {
+    if (!super.has(name)) super.set(name, type);
+  }
+
+  override get(name: string): Node | CType | undefined {
+    const pending = super.has(name) ? undefined : this.later?.byTypeName.get(name);
+    if (pending) {
+      this.later!.byTypeName.delete(name);
+      for (const src of pending) this.later!.load(src);
+    }
+    return super.get(name);
+  }
+}
+
 /**
  * Functions by name. Asking for a name that a left-out file defines parses that file first, so a
  * lookup sees every definition in the crate, as callee resolution (which wants exactly one) needs.
  */
-class FunctionIndex extends Map<string, FnInfo[]> {
+class FunctionIndex extends Map<string, FnInfo[]> implements FunctionLookup {
   later?: LaterParse;
+  /** `name type` pairs whose impl files `inImplOf` has parsed. */
+  private readonly implsLoaded = new Set<string>();
 
   add(fn: FnInfo): void {
     const list = super.get(fn.name);
     if (list) list.push(fn);
     else super.set(fn.name, [fn]);
+  }
+
+  /**
+   * The functions named `name`, of which those an `impl` or `trait` of `type` holds are all there:
+   * of the left-out files defining `name`, only those whose text has such an item are parsed (a call
+   * of `Box::new` does not parse every file with a `fn new`). The others are parsed when a question
+   * needs them.
+   */
+  inImplOf(name: string, type: string): FnInfo[] | undefined {
+    const pending = this.later?.byFunctionName.get(name);
+    if (!pending || !/^[A-Za-z_]\w*$/.test(type)) return this.get(name);
+    const key = `${name} ${type}`;
+    if (!this.implsLoaded.has(key)) {
+      this.implsLoaded.add(key);
+      // `impl<T> Trait for Type<T> {`, `trait Type {`: the type's name comes before the item's `{`
+      // (a block in the generics before it, `impl Trait<{ N }> for Type`, is not looked through).
+      const holds = new RegExp(`\\b(?:impl|trait)\\b[^;{]*?\\b${type}\\b`);
+      const now = pending.filter((src) => holds.test(src.text));
+      if (now.length === pending.length) return this.get(name);
+      if (now.length > 0) this.later!.byFunctionName.set(name, pending.filter((src) => !now.includes(src)));
+      for (const src of now) this.later!.load(src);
+    }
+    return super.get(name);
   }
 
   override get(name: string): FnInfo[] | undefined {
