@@ -3,13 +3,14 @@
  * helpers (panic reachability, pointers handed to helpers). Only calls that can be named with
  * confidence resolve: a unique free function for `f(..)` / `module::f(..)`, a unique method of the
  * named type for `Type::f(..)` / `Self::f(..)` / `x.f(..)` when `x`'s type is declared, else a unique
- * method of that name that std types do not also have. Of two definitions that are the two sides
- * of one cfg switch (`#[cfg(feature = "x")]` and `#[cfg(not(feature = "x"))]`), the one a build with
- * the feature on compiles. Everything else (std, other crates, ambiguous names) is left alone.
+ * method of that name that std types do not also have. Of definitions written for different builds (`#[cfg(feature = "x")]` and `#[cfg(not(feature = "x"))]`,
+ * `#[cfg(windows)]` and `#[cfg(not(windows))]`), the one a release build for Linux on x86-64 with every
+ * feature on compiles. Everything else (std, other crates, ambiguous names) is left alone.
  */
 import type { FnInfo, Param } from '../model/functions.js';
 import type { Node } from '../source.js';
 import { asMethodCall, asPathCall, lastSegment, patternBindings, unparen } from '../syntax.js';
+import { cfgEnabled } from '../model/attributes.js';
 import { sameNode } from '../node-fields.js';
 
 /**
@@ -79,19 +80,19 @@ export function resolveCallee(functionsByName: FunctionLookup, caller: FnInfo, t
 const CFG = /\bcfg\b/;
 
 /**
- * The one candidate; of cfg alternatives (`#[cfg(feature = "gc")] fn to_val` beside
- * `#[cfg(not(feature = "gc"))] fn to_val`), the one a build with the features on compiles.
+ * The one candidate; of alternatives written for different builds (`#[cfg(feature = "gc")] fn to_val`
+ * beside `#[cfg(not(feature = "gc"))] fn to_val`, a `#[cfg(windows)]` and a `#[cfg(not(windows))]`
+ * version), the one the reference build compiles: release, Linux on x86-64, every feature on.
  */
 function only(candidates: FnInfo[]): FnInfo | null {
   if (candidates.length === 1) return candidates[0]!;
   // Alternatives of one function: the same name in the same impl (or none), each under a cfg.
   if (candidates.length === 0 || !candidates.every((f) => f.implType === candidates[0]!.implType && f.file.says(CFG))) return null;
-  const cfgs = candidates.map((f) => f.attributes.filter((a) => a.name === 'cfg').map((a) => a.args.replace(/\s+/g, '')));
+  const cfgs = candidates.map((f) => f.attributes.filter((a) => a.name === 'cfg').map((a) => a.args));
   if (!cfgs.every((c) => c.length === 1)) return null;
-  const positive = candidates.filter((_, i) => !/\bnot\(/.test(cfgs[i]![0]!));
-  const negated = cfgs.filter((c) => /^not\(.*\)$/.test(c[0]!)).map((c) => c[0]!.slice(4, -1));
-  // Exactly `X` and `not(X)`: the two sides of one switch.
-  return positive.length === 1 && negated.length === candidates.length - 1 && negated.every((n) => n === cfgs[candidates.indexOf(positive[0]!)]![0]) ? positive[0]! : null;
+  const on = cfgs.map((c) => cfgEnabled(c[0]!, 'reference'));
+  // Exactly one compiled, and each other one known not to be.
+  return on.filter((x) => x === true).length === 1 && on.every((x) => x !== undefined) ? candidates[on.indexOf(true)]! : null;
 }
 
 /**

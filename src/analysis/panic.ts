@@ -12,7 +12,7 @@
 import type { CrateModel } from '../model/crate.js';
 import { ExpandedSource } from '../model/expand.js';
 import type { FnInfo } from '../model/functions.js';
-import { cfgEnabled, leadingAttributes, type Attribute } from '../model/attributes.js';
+import { cfgEnabled, leadingAttributes, readAttribute, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, resolveCallee } from './callees.js';
 import { cannotHoldNul, cstringConstructor, isNulTerminatedConstant } from './cstring.js';
@@ -159,7 +159,7 @@ export class PanicAnalysis {
     const cached = memo.get(nodeId(fn.node));
     if (cached !== undefined) return cached;
     // A function only debug builds have (`#[cfg(debug_assertions)] fn check(..)`) panics in none that ships.
-    if (fn.file.says(DEBUG_ASSERTIONS) && fn.attributes.some(isDebugOnlyCfg)) return null;
+    if (fn.file.says(RELEASE_OFF_CFG) && fn.attributes.some(isReleaseOffCfg)) return null;
     if (!fn.body || depth > MAX_DEPTH || stack.has(nodeId(fn.node))) {
       if (fn.body) this.cutShort = true;
       return null;
@@ -182,7 +182,7 @@ export class PanicAnalysis {
   private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean): void {
     const file = fn.file;
     const ctx = this.context(fn);
-    const debugOnlyFile = file.says(DEBUG_ASSERTIONS);
+    const releaseOffFile = file.says(RELEASE_OFF_CFG);
     // The tests and float locals a site may rely on come before it in the source, so they are
     // gathered in the same pre-order walk, in the parts it skips too (a test there still counts).
     const skip = (n: Node): false => {
@@ -194,8 +194,8 @@ export class PanicAnalysis {
       if (!going) return false;
       ctx.see(n);
       if (n.type === 'macro_invocation' && DEBUG_ONLY_MACROS.has(macroName(n) ?? '')) return skip(n);
-      // `#[cfg(debug_assertions)] self.check_invariants();`: compiled out of release builds too.
-      if (debugOnlyFile && isStatement(n) && leadingAttributes(n).some(isDebugOnlyCfg)) return skip(n);
+      // `#[cfg(debug_assertions)] self.check_invariants();`, a `#[cfg(test)] _ => unreachable!()` arm: compiled out of release builds too.
+      if (releaseOffFile && isReleaseOff(n)) return skip(n);
       if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
       if (direct) going = emit({ file, ...direct, via: [] });
@@ -435,11 +435,18 @@ function isLengthTested(index: Node, tests: LengthTest[]): boolean {
   return tests.some((t) => t.index !== NONZERO && t.index !== VARIANT && t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
 }
 
-const DEBUG_ASSERTIONS = /debug_assertions/;
+/** Text that a `cfg` a release build turns off contains (see isReleaseOffCfg). */
+const RELEASE_OFF_CFG = /\bcfg\s*\([^\]]*\b(debug_assertions|test|doctest|miri)\b/;
 
-/** `#[cfg(debug_assertions)]`, `#[cfg(all(.., debug_assertions, ..))]`: code release builds leave out. */
-function isDebugOnlyCfg(a: Attribute): boolean {
-  return a.name === 'cfg' && cfgEnabled(a.args, 'release') === false;
+/** `#[cfg(debug_assertions)]`, `#[cfg(test)]`, `#[cfg(all(.., debug_assertions, ..))]`: code release builds leave out. */
+function isReleaseOffCfg(a: Attribute | null): boolean {
+  return a?.name === 'cfg' && cfgEnabled(a.args, 'release') === false;
+}
+
+/** A statement or match arm under such a `cfg`. */
+function isReleaseOff(n: Node): boolean {
+  if (n.type === 'match_arm') return n.namedChildren.some((c) => c.type === 'attribute_item' && isReleaseOffCfg(readAttribute(c)));
+  return isStatement(n) && leadingAttributes(n).some(isReleaseOffCfg);
 }
 
 function isStatement(n: Node): boolean {

@@ -107,9 +107,10 @@ export function splitTopLevel(text: string): string[] {
 /**
  * Is a `cfg` predicate on when clippy checks the crate (a normal, non-test build), or with `release`,
  * in a release build (no `debug_assertions`)? `undefined` when it depends on features or the target;
- * callers then assume the code is compiled.
+ * callers then assume the code is compiled. With `reference`, in the one build ffiguard picks between
+ * alternatives written for different builds: a release build for Linux on x86-64 with every feature on.
  */
-export function cfgEnabled(pred: string, build: 'check' | 'release' = 'check'): boolean | undefined {
+export function cfgEnabled(pred: string, build: 'check' | 'release' | 'reference' = 'check'): boolean | undefined {
   const p = pred.trim();
   const call = /^(all|any|not)\s*\(([\s\S]*)\)$/.exec(p);
   if (call) {
@@ -123,8 +124,17 @@ export function cfgEnabled(pred: string, build: 'check' | 'release' = 'check'): 
   if (p === 'clippy') return true;
   // `cargo clippy` set this feature until Rust 1.78; it no longer does.
   if (/^feature\s*=\s*"cargo-clippy"$/.test(p)) return false;
+  if (build === 'reference') {
+    if (/^feature\s*=/.test(p)) return true;
+    if (p === 'unix' || p === 'windows') return p === 'unix';
+    const m = /^(target_os|target_family|target_arch|target_pointer_width|target_endian|target_env)\s*=\s*"([^"]*)"$/.exec(p);
+    if (m) return REFERENCE_TARGET[m[1]!] === m[2];
+  }
   return undefined;
 }
+
+/** The target of the `reference` build (see cfgEnabled). */
+const REFERENCE_TARGET: Record<string, string> = { target_os: 'linux', target_family: 'unix', target_arch: 'x86_64', target_pointer_width: '64', target_endian: 'little', target_env: 'gnu' };
 
 /** Attributes with `#[cfg_attr(pred, a, b)]` replaced by `a` and `b` when `pred` may hold. */
 export function expandCfgAttr(attrs: Attribute[]): Attribute[] {
