@@ -63,6 +63,11 @@ int kv_delete(kv_store_t *store, const char *key);`,
         if (imported) {
           message = `\`${fn.name}\` is declared here but the crate only imports it (\`extern "C" { fn ${fn.name}(..); }\`) and never defines it`;
           related.push({ file: imported.file, node: imported.node, message: 'imported here' });
+        } else if (unexported?.exported && !unexported.abi) {
+          // `#[no_mangle] pub fn f()`: the symbol is there, but called with the Rust calling convention.
+          message = `\`${fn.name}\` is declared here but the Rust function of that name is exported with the Rust ABI, not \`extern "C"\`: calling it from C is undefined behaviour`;
+          help = `make it \`extern "C"\` (\`#[no_mangle] pub extern "C" fn ${fn.name}\`)`;
+          related.push({ file: unexported.file, node: unexported.nameNode, message: 'exported here without `extern "C"`' });
         } else if (unexported) {
           message = `\`${fn.name}\` is declared here but the Rust function of that name is not exported${unexported.abi ? '' : ' and has the Rust ABI'}`;
           help = unexported.abi ? `add \`#[no_mangle]\` to \`${fn.name}\`` : `make it \`#[no_mangle] pub extern "C" fn ${fn.name}\``;
