@@ -1,7 +1,9 @@
 import { defineRule } from '../src/rule.js';
 import { splitTopLevel } from '../src/model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../src/source.js';
-import { asMethodCall, asPathCall, unparen } from '../src/syntax.js';
+import { asMethodCall, asPathCall, tailExpression, unparen } from '../src/syntax.js';
+import { sameNode } from '../src/node-fields.js';
+import { placeNamer } from '../src/analysis/places.js';
 
 /** Text every flagged expression contains. */
 const TRIGGER = /\bblock_on\b/;
@@ -22,8 +24,8 @@ export default defineRule({
       'channel may never complete, and the C caller\'s thread (often a UI or event-loop thread) then hangs forever with ' +
       'no way to cancel it from the other side of the FFI boundary.',
     useInstead:
-      'Bound the wait: `rt.block_on(tokio::time::timeout(Duration::from_secs(5), fut))`, handle the elapsed case, and ' +
-      'return an error code to C.',
+      'Bound the wait: `rt.block_on(tokio::time::timeout(Duration::from_secs(5), fut))` under tokio (`async_std::future::timeout`, ' +
+      'or a `futures_timer::Delay` raced with the future, under other executors), handle the elapsed case, and return an error code to C.',
     example: {
       bad: `#[no_mangle]
 pub extern "C" fn client_fetch(c: &Client) -> i32 {
@@ -42,7 +44,10 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     },
     notes: [
       'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call, every `select!` has a timer or timeout branch and every `join!` joins timeouts only (those macros await with no `.await` written). Further timeout helpers can be configured.',
-      'A program\'s own `fn main` is not flagged: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
+      'A program\'s own `fn main` is not flagged, closures in it included: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
+      'A function that hands the future it is given to `block_on` (`fn block_on<F: Future>(f: F) -> F::Output { RT.block_on(f) }`) is not flagged itself: each call of it is judged like a `block_on` call, with the wrapper\'s line in the message. A wrapper not named `block_on` is found by its name (a free function the crate defines once).',
+      'A future that only receives from a channel (`rx.recv()`, `async { rx.recv().await }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
+      'The help names a timeout the executor can drive: `tokio::time::timeout` for a runtime\'s `block_on` method, a runtime-independent timer for `futures::executor`, `pollster` and the like (tokio\'s timeout panics outside a tokio runtime).',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
     references: [
@@ -74,6 +79,18 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       }
       return false;
     };
+    /** A `block_on` call found in the walk, and the future it waits for. */
+    interface Wait {
+      file: SourceFile;
+      call: Node;
+      name: string;
+      future: Node;
+      /** Whose executor runs it (for the help). */
+      executor: Executor;
+      /** Set for a call of a crate function that hands its argument to `block_on` (see below). */
+      via?: Wait;
+    }
+    const waits: Wait[] = [];
     for (const file of crate.files) {
       file.walkWhere(TRIGGER, (n) => {
         const path = asPathCall(n);
@@ -84,25 +101,129 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
         // tokio's `LocalSet::block_on(&rt, fut)` takes the runtime first.
         const runtimeFirst = method && args.length === 2 && /^(reference_expression|identifier|field_expression|self)$/.test(args[0]!.type);
         const future = args.length === 1 ? args[0]! : runtimeFirst ? args[1]! : null;
-        if (!future || bounded(file, future) || inProgramMain(file, n)) return;
-        const ffi = crate.enclosingFfiFunction(file, n);
-        const shown = future.text.replace(/\s+/g, ' ');
-        // Start at `block_on` itself: a receiver chain may span several lines before it.
-        const start = method ? (n.childForFieldName('function')?.childForFieldName('field') ?? n) : n;
-        report({
-          file,
-          node: start,
-          endNode: n,
-          severity: ffi ? 'error' : undefined,
-          message:
-            `\`block_on(${shown.length > 40 ? '..' : shown})\`${ffi ? ` in \`extern "${ffi.abi}" fn ${ffi.name}\`` : ''} waits with no timeout: ` +
-            `if the future never completes, ${ffi ? "the C caller's" : 'the calling'} thread hangs forever`,
-          help: 'bound the wait with `tokio::time::timeout(duration, fut)` (or a configured timeout helper) and return an error when it elapses',
+        if (future) waits.push({ file, call: n, name, future, executor: executorOf(file, path?.qualifier ?? null) });
+      });
+    }
+    // `fn block_on<F: Future>(f: F) -> F::Output { RT.block_on(f) }`: a function that hands the future
+    // it is given to `block_on` waits for its callers' futures. Those calls are judged instead of its
+    // body (by name when the function is called `block_on`, else found here), with the wrapper's
+    // executor. A wrapper whose name the crate gives to other functions too, or that the crate never
+    // calls, is judged at its own `block_on` as before.
+    const wrappers = new Map<string, Wait>();
+    for (const w of waits) {
+      const fn = forwardingFunction(w.file, w.future);
+      const named = fn?.childForFieldName('name')?.text;
+      if (named && (crate.functionsByName.get(named) ?? []).length === 1) wrappers.set(named, w);
+    }
+    const called = new Set<Wait>();
+    // A bare `block_on(..)` calls the crate's own `fn block_on` when there is one.
+    const own = wrappers.get('block_on');
+    if (own) {
+      for (const w of waits) {
+        if (w === own || asPathCall(w.call)?.qualifier !== '') continue;
+        w.executor = own.executor;
+        w.via = own;
+        called.add(own);
+      }
+    }
+    const others = [...wrappers.keys()].filter((name) => name !== 'block_on');
+    if (others.length > 0) {
+      const named = new RegExp(`\\b(${others.join('|')})\\b`);
+      for (const file of crate.files) {
+        file.walkWhere(named, (n) => {
+          const call = asPathCall(n);
+          // `run_sync(..)`, `util::run_sync(..)`, `crate::util::run_sync(..)`: not another crate's.
+          const ours = call && (call.qualifier === '' || /^(crate|self|super)(::|$)/.test(call.qualifier) || /^[a-z_]\w*$/.test(call.qualifier));
+          const via = ours ? wrappers.get(call!.name) : undefined;
+          if (!via || call!.args.length !== 1 || sameNode(n, via.call)) return;
+          waits.push({ file, call: n, name: call!.name, future: call!.args[0]!, executor: via.executor, via });
+          called.add(via);
         });
+      }
+    }
+    for (const w of waits) {
+      if (called.has(w)) continue;
+      const { file, call: n, future } = w;
+      if (bounded(file, future) || receivesOnly(file, future) || inProgramMain(file, n)) continue;
+      const ffi = crate.enclosingFfiFunction(file, n);
+      const shown = future.text.replace(/\s+/g, ' ');
+      // Start at `block_on` itself: a receiver chain may span several lines before it.
+      const method = asMethodCall(n);
+      const start = method ? (n.childForFieldName('function')?.childForFieldName('field') ?? n) : n;
+      const place = placeNamer(crate, file);
+      report({
+        file,
+        node: start,
+        endNode: n,
+        severity: ffi ? 'error' : undefined,
+        message:
+          `\`${w.name}(${shown.length > 40 ? '..' : shown})\`${ffi ? ` in \`extern "${ffi.abi}" fn ${ffi.name}\`` : ''} waits with no timeout${w.via ? ` (it hands the future to \`block_on\` at ${place(w.via.file, w.via.call)})` : ''}: ` +
+          `if the future never completes, ${ffi ? "the C caller's" : 'the calling'} thread hangs forever`,
+        help: HELP[w.executor],
+        ...(w.via ? { related: [{ file: w.via.file, node: w.via.call, message: 'the future is handed to `block_on` here' }] } : {}),
       });
     }
   },
 });
+
+/** The executor a `block_on` belongs to, as far as its path and the file's imports tell. */
+type Executor = 'tokio' | 'other' | 'unknown';
+
+const HELP: Record<Executor, string> = {
+  tokio: 'bound the wait with `tokio::time::timeout(duration, fut)` (or a configured timeout helper) and return an error when it elapses',
+  other:
+    'bound the wait with a timer this executor can drive (`async_std::future::timeout`, or `futures::future::select` with a `futures_timer::Delay`; `tokio::time::timeout` panics outside a tokio runtime) and return an error when it elapses',
+  unknown:
+    "bound the wait with a timeout the executor can drive (`tokio::time::timeout(duration, fut)` under tokio, `async_std::future::timeout` or a `futures_timer::Delay` elsewhere) and return an error when it elapses",
+};
+
+/** Executors other than tokio, as their paths are written. */
+const OTHER_EXECUTORS = /\b(futures|executor|pollster|futures_lite|smol|async_std|async_global_executor)\b/;
+
+/**
+ * A method call (`rt.block_on`, `Handle::current().block_on`) is tokio's (the other executors have
+ * free functions); a path says whose it is; a bare `block_on(..)` is the one the file imports.
+ */
+function executorOf(file: SourceFile, qualifier: string | null): Executor {
+  if (qualifier === null) return 'tokio';
+  if (qualifier !== '') return OTHER_EXECUTORS.test(qualifier) ? 'other' : /\btokio\b|Runtime|Handle/.test(qualifier) ? 'tokio' : 'unknown';
+  if (/\buse\s+[^;]*\b(futures|pollster|futures_lite|smol|async_std|async_global_executor)\b[^;]*\bblock_on\b/.test(file.text)) return 'other';
+  return 'unknown';
+}
+
+/**
+ * The function whose parameter `future` is, when it is handed on as it came (a parameter of the
+ * innermost enclosing function, not rebound by a `let`).
+ */
+function forwardingFunction(file: SourceFile, future: Node): Node | null {
+  const e = unparen(future);
+  if (e.type !== 'identifier' || file.letValue(e) !== null) return null;
+  for (const a of file.ancestors(e)) {
+    if (a.type === 'closure_expression') return null;
+    if (a.type !== 'function_item') continue;
+    const params = a.childForFieldName('parameters')?.namedChildren ?? [];
+    return params.some((p) => p.type === 'parameter' && p.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') === e.text) ? a : null;
+  }
+  return null;
+}
+
+/**
+ * A future that only receives from a channel (`rx.recv()`, `async { rx.recv().await }`): the async
+ * form of the blocking `recv()` this rule leaves alone (see the notes), an event pump by design.
+ */
+function receivesOnly(file: SourceFile, future: Node): boolean {
+  const isRecv = (e: Node): boolean => /^(recv|recv_async)$/.test(asMethodCall(unparen(e))?.method ?? '');
+  const e = unparen(future);
+  if (isRecv(e)) return true;
+  if (e.type !== 'async_block') return false;
+  const body = e.namedChildren.find((c) => c.type === 'block');
+  const tail = body ? tailExpression(body) : null;
+  const statements = body?.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
+  // The block is just `rx.recv().await` (possibly followed by a method on the result: `.ok()`).
+  let awaited = tail;
+  while (awaited && awaited.type !== 'await_expression' && asMethodCall(awaited)) awaited = unparen(asMethodCall(awaited)!.receiver);
+  return statements.length === 1 && !!awaited && awaited.type === 'await_expression' && isRecv(awaited.namedChild(0)!) && !file.text.slice(e.startIndex, e.endIndex).includes('?');
+}
 
 /**
  * Every `.await` in the block waits on a bounded future (a timeout call, or a local bound to one) or sits
@@ -152,10 +273,9 @@ function macroBounded(macro: Node, kind: 'all' | 'first', timeouts: ReadonlySet<
   });
 }
 
-/** Is `node` in a file-level `fn main` (a binary's entry point), outside any closure or nested item? */
+/** Is `node` in a file-level `fn main` (a binary's entry point), a closure in it included, but no nested item? */
 function inProgramMain(file: SourceFile, node: Node): boolean {
   for (const a of file.ancestors(node)) {
-    if (a.type === 'closure_expression') return false;
     if (a.type === 'function_item') return a.childForFieldName('name')?.text === 'main' && a.parent?.type === 'source_file' && a.tree === file.tree;
   }
   return false;

@@ -34,3 +34,19 @@ describe('header-missing-decl help', () => {
     expect(await helpsOf('header-missing-decl', rust, 'int kv_open(int flags);\n')).toEqual(['declare it in the header: `unsigned int kv_count(int flags, uint64_t n);`']);
   });
 });
+
+describe('unbounded-block-on help', () => {
+  it("suggests a timer the call's executor can drive: tokio's timeout panics under futures or pollster", async () => {
+    const rust = [
+      'use pollster::block_on;',
+      'async fn fetch() -> i32 { 0 }',
+      'pub fn a(rt: &tokio::runtime::Runtime) -> i32 { rt.block_on(fetch()) }',
+      'pub fn b() -> i32 { futures::executor::block_on(fetch()) }',
+      'pub fn c() -> i32 { block_on(fetch()) }',
+    ].join('\n');
+    const helps = await helpsOf('unbounded-block-on', rust, '');
+    expect(helps[0]).toMatch(/^bound the wait with `tokio::time::timeout/);
+    expect(helps[1]).toMatch(/`async_std::future::timeout`.*`tokio::time::timeout` panics outside a tokio runtime/);
+    expect(helps[2]).toEqual(helps[1]);
+  });
+});
