@@ -27,7 +27,8 @@ export default defineRule({
     },
     notes: [
       'Only the crate\'s own headers are checked (those that declare one of its exports). Pointers to pointers (`char **out`) are out-parameters and not reported.',
-      'A `char *` that the Rust function takes back with `CString::from_raw` (a `*_free` function for strings the crate returned) is ownership handed back, not a string read, and is not reported.',
+      'A `char *` that the Rust function takes back with `CString::from_raw` or `libc::free` (a `*_free` function for strings the crate returned) is ownership handed back, not a string read, and is not reported; nor is one the Rust function ignores (a parameter named `_name`, often a deprecated one callers pass NULL for).',
+      'A `size_t *` after the string counts as its length (passed in and out), unless it is named as a result (`ret_len`, `out_size`, `size_out`): that one only comes back, and the string before it has no length.',
     ],
     references: [{ title: 'CWE-170: Improper Null Termination', url: 'https://cwe.mitre.org/data/definitions/170.html' }],
     cwe: ['CWE-170'],
@@ -39,7 +40,7 @@ export default defineRule({
         const rust = crate.exportsBySymbol.get(fn.name);
         fn.params.forEach((p, i) => {
           if (!isCharPointer(p) || isLength(fn.params[i + 1]) || isByteBuffer(p)) return;
-          if (rust && freesCString(rust, i)) return;
+          if (rust && (ignores(rust, i) || takesBack(rust, i))) return;
           const ordinal = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'][i] ?? `${i + 1}th`;
           // An unnamed parameter (`const char *` alone) is named by its place.
           const [lengthName, after] = p.name ? [`${p.name}_len`, `\`${p.name}\``] : ['len', `the ${ordinal} parameter`];
@@ -55,27 +56,40 @@ export default defineRule({
   },
 });
 
-/** Does the export take parameter `i` back to free it (`CString::from_raw(s)`)? Then it is an owned string returned, not one read. */
-function freesCString(fn: FnInfo, i: number): boolean {
+/**
+ * Does the export take parameter `i` back to free it (`CString::from_raw(s)`, `libc::free(s)`)? Then it
+ * is an owned string returned, not one read.
+ */
+function takesBack(fn: FnInfo, i: number): boolean {
   const param = fn.params[i];
   if (!param?.isRawPointer || !fn.body) return false;
   let found = false;
   fn.file.walkBody(fn.body, (n) => {
     if (found) return false;
     const c = asPathCall(n);
-    if (c && c.name === 'from_raw' && lastOf(c.qualifier) === 'CString' && c.args[0] && mentions(c.args[0], param.name)) found = true;
+    const frees = c && ((c.name === 'from_raw' && lastOf(c.qualifier) === 'CString') || (c.name === 'free' && /^(libc|)$/.test(lastOf(c.qualifier))));
+    if (frees && c.args[0] && mentions(c.args[0], param.name)) found = true;
     return undefined;
   });
   return found;
+}
+
+/** The Rust side never reads parameter `i` (`_os_name`: a deprecated parameter the header says to pass NULL for). */
+function ignores(fn: FnInfo, i: number): boolean {
+  return fn.params[i]?.name.startsWith('_') ?? false;
 }
 
 function isCharPointer(p: CParam): boolean {
   return p.type.kind === 'pointer' && p.type.to.kind === 'scalar' && p.type.to.scalar === 'char';
 }
 
-/** An integer named like a length, or a pointer to one (`size_t *len`: the length is passed both ways). */
+/**
+ * An integer named like a length, or a pointer to one (`size_t *len`: the length is passed both ways),
+ * but not a pointer named as a result (`size_t *ret_bytes`, `size_t *out_len`): that one only comes back.
+ */
 function isLength(p: CParam | undefined): boolean {
   if (!p || !p.name || !LENGTH_NAME.test(p.name)) return false;
+  if (p.type.kind === 'pointer' && /^(ret|out|result)_|_out$/i.test(p.name)) return false;
   const t = p.type.kind === 'pointer' ? p.type.to : p.type;
   return t.kind === 'scalar' && !['f32', 'f64', 'bool', 'char'].includes(t.scalar);
 }
