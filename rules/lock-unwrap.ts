@@ -1,5 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { asMethodCall, unparen } from '../src/syntax.js';
+import type { Node, SourceFile } from '../src/source.js';
 
 const LOCKS = new Set(['lock', 'read', 'write']);
 
@@ -35,6 +36,8 @@ fn register(h: Handle) {
     },
     notes: [
       '`read(&mut buf)` and other calls with arguments are I/O, not locks, and are not reported. `unwrap_or_else`, `match`, `?` and `map_err` handle poisoning and are not reported.',
+      '`file.lock().unwrap()` on a `std::fs::File` (an advisory file lock, Rust 1.89) is not reported when ffiguard sees the value is a file: a local bound to `File::open(..)`/`File::create(..)`/`OpenOptions`, or a parameter declared `File`. Other types with a `lock()`, `read()` or `write()` method returning a `Result` cannot be told apart from a `Mutex` without type information.',
+      'An `RwLock` is only poisoned by a panic while it is held for writing; the message of `.read().unwrap()` says so.',
     ],
     references: [
       { title: 'std::sync::Mutex: poisoning', url: 'https://doc.rust-lang.org/std/sync/struct.Mutex.html#poisoning' },
@@ -49,7 +52,7 @@ fn register(h: Handle) {
         const outer = asMethodCall(n);
         if (!outer || !((outer.method === 'unwrap' && outer.args.length === 0) || (outer.method === 'expect' && outer.args.length === 1))) return;
         const lock = asMethodCall(unparen(outer.receiver));
-        if (!lock || !LOCKS.has(lock.method) || lock.args.length !== 0) return;
+        if (!lock || !LOCKS.has(lock.method) || lock.args.length !== 0 || isFile(file, lock.receiver)) return;
         const ffi = crate.enclosingFfiFunction(file, n);
         const target = lock.receiver.text.replace(/\s+/g, '');
         const shown = target.length > 30 ? 'the lock' : `\`${target}\``;
@@ -61,10 +64,30 @@ fn register(h: Handle) {
           node: field,
           endNode: n,
           severity: ffi ? 'error' : undefined,
-          message: `\`${call}\` panics once ${shown} is poisoned, so one panic while it is held makes every later call panic${where}`,
+          // Only a panic under the write lock poisons an `RwLock`.
+          message: `\`${call}\` panics once ${shown} is poisoned, so one panic while it is ${lock.method === 'read' ? 'held for writing' : 'held'} makes every later call panic${where}`,
           help: `recover the guard with \`.${lock.method}().unwrap_or_else(|e| e.into_inner())\`, or use a lock that does not poison (e.g. \`parking_lot\`)`,
         });
       });
     }
   },
 });
+
+/** Opened files: `File::lock()` (Rust 1.89) takes an advisory file lock and returns an `io::Result`. */
+const OPENS_FILE = /^(std::fs::|fs::)?(File\s*::\s*(open|create|create_new|options)\b|OpenOptions\b)/;
+
+/** Is `receiver` a `File`: a local bound to `File::open(..)` (or the like), or a parameter or local declared `File`? */
+function isFile(file: SourceFile, receiver: Node): boolean {
+  const r = unparen(receiver);
+  if (r.type !== 'identifier') return OPENS_FILE.test(r.text);
+  const value = file.letValue(r);
+  if (value) return OPENS_FILE.test(value.text.replace(/^\s+/, ''));
+  // A parameter (or annotated local) whose type names `File`.
+  for (const a of file.ancestors(r)) {
+    if (a.type !== 'function_item') continue;
+    const params = a.childForFieldName('parameters')?.namedChildren ?? [];
+    const p = params.find((x) => x.type === 'parameter' && x.childForFieldName('pattern')?.text === r.text);
+    return !!p && /^&?\s*(mut\s+)?((std::)?fs::)?File$/.test(p.childForFieldName('type')?.text ?? '');
+  }
+  return false;
+}
