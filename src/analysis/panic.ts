@@ -14,7 +14,8 @@ import { ExpandedSource } from '../model/expand.js';
 import type { FnInfo } from '../model/functions.js';
 import { cfgEnabled, leadingAttributes, readAttribute, type Attribute } from '../model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../source.js';
-import { declaredTypes, localName, resolveCallee } from './callees.js';
+import { declaredTypes, localName, parameterFor, resolveCallee } from './callees.js';
+import { rawPointerParams, type NullCheckContext, type PointerParam } from './null-checks.js';
 import { cannotHoldNul, cstringConstructor, isNulTerminatedConstant } from './cstring.js';
 import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, uncast, unparen } from '../syntax.js';
 import { nodeId, sameNode } from '../node-fields.js';
@@ -32,7 +33,11 @@ export interface PanicSite {
   via: { file: SourceFile; node: Node; callee: FnInfo }[];
   /** For a panic a crate macro's transcriber writes (`file` is the expansion): the invocation, in the analysed body. */
   invocation?: Node;
+  /** `assert!(!p.is_null())` on raw-pointer parameter `p` of the function it is in: it cannot fire when the caller checked the argument. */
+  nullAssert?: string;
 }
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** Methods of std types that panic on some input. Count of arguments they take. */
 const PANICKY_METHODS = new Map<string, number>([
@@ -86,11 +91,15 @@ interface LengthTest {
 
 export class PanicAnalysis {
   /** First site per callee, for each mode (boundaries count, or not under `panic = "abort"`). */
-  private readonly memo = [new Map<Node['id'], PanicSite | null>(), new Map<Node['id'], PanicSite | null>()];
+  private readonly memo = [new Map<string, PanicSite | null>(), new Map<string, PanicSite | null>()];
+  /** What the null-check analysis needs, to see whether a caller checked a pointer it hands on. */
+  private readonly nullContext: NullCheckContext;
   /** Set while a callee search was cut short (depth limit or cycle): its "no panic" is not final. */
   private cutShort = false;
 
-  constructor(private readonly crate: CrateModel) {}
+  constructor(private readonly crate: CrateModel) {
+    this.nullContext = { guards: crate.guards, functionsByName: crate.functionsByName, expandMacro: (file, invocation) => crate.expandMacro(file, invocation) };
+  }
 
   /** Is this call, method call or macro a panic boundary for the code in its arguments? */
   isBoundary(node: Node): boolean {
@@ -153,10 +162,14 @@ export class PanicAnalysis {
     return `${name}()`;
   }
 
-  /** The first panic site of a callee, unguarded unless `includeGuarded` (memoised; cycles count as "does not panic"). */
-  private firstSite(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>): PanicSite | null {
+  /**
+   * The first panic site of a callee, unguarded unless `includeGuarded` (memoised; cycles count as "does
+   * not panic"). `nonNull`: its raw-pointer parameters the caller checked, whose null asserts cannot fire.
+   */
+  private firstSite(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, nonNull: ReadonlySet<string> = NO_NAMES): PanicSite | null {
     const memo = this.memo[includeGuarded ? 1 : 0]!;
-    const cached = memo.get(nodeId(fn.node));
+    const key = nonNull.size === 0 ? String(nodeId(fn.node)) : `${nodeId(fn.node)} ${[...nonNull].sort().join(' ')}`;
+    const cached = memo.get(key);
     if (cached !== undefined) return cached;
     // A function only debug builds have (`#[cfg(debug_assertions)] fn check(..)`) panics in none that ships.
     if (fn.file.says(RELEASE_OFF_CFG) && fn.attributes.some(isReleaseOffCfg)) return null;
@@ -171,15 +184,15 @@ export class PanicAnalysis {
     this.scan(fn, includeGuarded, depth, stack, (s) => {
       first = s;
       return false;
-    });
+    }, nonNull);
     stack.delete(nodeId(fn.node));
     // A site found is final; "no site" only when nothing below was cut short by the depth limit or a cycle.
-    if (first || !this.cutShort) memo.set(nodeId(fn.node), first);
+    if (first || !this.cutShort) memo.set(key, first);
     this.cutShort ||= outer;
     return first;
   }
 
-  private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean): void {
+  private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean, nonNull: ReadonlySet<string> = NO_NAMES): void {
     const file = fn.file;
     const ctx = this.context(fn);
     const releaseOffFile = file.says(RELEASE_OFF_CFG);
@@ -198,7 +211,10 @@ export class PanicAnalysis {
       if (releaseOffFile && isReleaseOff(n)) return skip(n);
       if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
-      if (direct) going = emit({ file, ...direct, via: [] });
+      const nullAssert = direct && n.type === 'macro_invocation' ? assertedNonNull(fn, n) : undefined;
+      if (direct && nullAssert && nonNull.has(nullAssert)) {
+        // `assert!(!p.is_null())` on a pointer every caller on this path checked: it cannot fire.
+      } else if (direct) going = emit({ file, ...direct, via: [], ...(nullAssert ? { nullAssert } : {}) });
       else if (n.type === 'macro_invocation' && (includeGuarded || !this.isBoundary(n))) {
         // What the crate's own macro writes around its arguments runs here too (its arguments are walked as code below).
         for (const site of this.transcribedSites(n, fn)) if (going) going = emit({ ...site, via: [] });
@@ -207,8 +223,21 @@ export class PanicAnalysis {
         const callee = resolveCallee(this.crate.functionsByName, fn, ctx.types, n);
         // Calling an `async fn` only builds a future: its body runs when something polls it.
         if (callee && !(isAsync(callee) && !polledHere(file, n))) {
-          const inner = this.firstSite(callee, includeGuarded, depth + 1, stack);
-          if (inner) going = emit({ ...inner, via: [{ file, node: n, callee }, ...inner.via] });
+          let inner = this.firstSite(callee, includeGuarded, depth + 1, stack);
+          // The callee asserts that a pointer it is handed is non-null: that cannot fire when this body
+          // (or its own caller) checked the pointer first. Unchecked, the assert is on this body's parameter.
+          let lifted: string | undefined;
+          for (let checked = new Set<string>(); inner?.nullAssert && !checked.has(inner.nullAssert); ) {
+            const arg = this.pointerArgument(fn, n, callee, inner.nullAssert);
+            if (!arg) break;
+            if (!nonNull.has(arg.name) && !arg.ptr.isChecked(n)) {
+              lifted = arg.name;
+              break;
+            }
+            checked = new Set([...checked, inner.nullAssert]);
+            inner = this.firstSite(callee, includeGuarded, depth + 1, stack, checked);
+          }
+          if (inner) going = emit({ ...inner, via: [{ file, node: n, callee }, ...inner.via], nullAssert: lifted });
         }
       }
       if (!going) return false;
@@ -216,6 +245,19 @@ export class PanicAnalysis {
       if (!includeGuarded && n.type === 'macro_invocation' && this.isBoundary(n)) return skip(n);
       return undefined;
     });
+  }
+
+  /**
+   * The raw-pointer parameter of `fn` that `call` hands to `callee`'s parameter `param` (as it is, cast,
+   * or through a local copy), with its null-check analysis; undefined for anything else.
+   */
+  private pointerArgument(fn: FnInfo, call: Node, callee: FnInfo, param: string): { name: string; ptr: PointerParam } | undefined {
+    const args = asPathCall(call)?.args ?? asMethodCall(call)?.args ?? [];
+    const index = args.findIndex((_, i) => parameterFor(callee, call, i)?.name === param);
+    if (index < 0 || !fn.body) return undefined;
+    const arg = uncast(unparen(args[index]!));
+    const found = rawPointerParams(fn, this.nullContext).find(({ ptr }) => ptr.isPointerExpr(arg));
+    return found && { name: found.param.name, ptr: found.ptr };
   }
 
   /**
@@ -433,6 +475,20 @@ function isLengthTested(index: Node, tests: LengthTest[]): boolean {
   const constant = isLiteral(unparen(i));
   const text = compact(unparen(i).text);
   return tests.some((t) => t.index !== NONZERO && t.index !== VARIANT && t.subject === s && t.from < index.startIndex && index.endIndex <= t.to && (t.index === null ? constant : t.index === text));
+}
+
+/**
+ * For `assert!(!p.is_null())` / `assert!(!p.is_null(), "..")` on a raw-pointer parameter `p` of `fn`
+ * (not rebound in the body), `p`.
+ */
+function assertedNonNull(fn: FnInfo, invocation: Node): string | undefined {
+  if (macroName(invocation) !== 'assert') return undefined;
+  const args = invocation.namedChildren.find((c) => c.type === 'token_tree')?.text ?? '';
+  const m = /^\(\s*!\s*(\w+)\s*\.\s*is_null\s*\(\s*\)\s*(,[\s\S]*)?\)$/.exec(args);
+  if (!m) return undefined;
+  const param = fn.params.find((p) => p.name === m[1] && p.isRawPointer);
+  if (!param || !fn.body || new RegExp(`\\blet\\s+(mut\\s+)?${param.name}\\b`).test(fn.body.text)) return undefined;
+  return param.name;
 }
 
 /** Text that a `cfg` a release build turns off contains (see isReleaseOffCfg). */
