@@ -4,7 +4,7 @@ import type { FnInfo } from '../src/model/functions.js';
 import { externalMacroArguments } from '../src/model/macros.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
-import { asMethodCall, asPathCall, lastOf } from '../src/syntax.js';
+import { asMethodCall, asPathCall, lastOf, mentions } from '../src/syntax.js';
 import { escapeRegExp } from '../src/regexp.js';
 import { resolveCallee } from '../src/analysis/callees.js';
 
@@ -49,6 +49,7 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     },
     notes: [
       'A release function matches when it is exported, takes a raw pointer to the same type, and calls a `from_raw`-style function. Pointers to `c_char` match `CString::into_raw` and `CString::from_raw`.',
+      'When the crate\'s only function that frees C strings calls C\'s `free` (`fn str_unref(s: *mut c_char) { libc::free(s.cast()) }`, right for strings from `libc::strdup`), a string from `CString::into_raw` is reported as freed with the wrong allocator: that is undefined behaviour, not just a leak.',
       'A type handed to a macro ffiguard cannot expand (a procedural macro or another crate\'s macro: `declare_own!(wasm_trap_t)`), or declared under an attribute macro (`#[ffi_type] struct T`), is not reported: the macro may well export its free function.',
     ],
     references: [
@@ -65,7 +66,7 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     for (const fn of exported) {
       const pointee = returnedPointee(fn);
       if (!pointee) continue;
-      const handoff = findHandoff(fn);
+      const handoff = findHandoff(fn, pointee);
       if (!handoff) continue;
       if (releasers.some((r) => r !== fn && r.params.some((p) => takesBack(p.type, pointee)))) continue;
       unreleased.push({ fn, pointee, handoff });
@@ -74,9 +75,24 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     // A macro ffiguard cannot expand (a procedural macro: `declare_own!(T)`, `#[ffi_type] struct T`) may export T's free function.
     const external = externalMacroArguments(crate, [...new Set(unreleased.map((u) => u.pointee))]);
     const attributed = typesWithMacroAttributes(crate, new Set(unreleased.map((u) => u.pointee)));
+    // An export that frees C strings with the C allocator (`dc_str_unref(s) { libc::free(s) }`): the one C callers will use.
+    const cFree = exported.find((r) => r.params.some((p) => p.isRawPointer && C_CHARS.has(pointeeName(p.type) ?? '') && callsCFree(r, p.name)));
     for (const { fn, pointee, handoff } of unreleased) {
       if (external.has(pointee) || attributed.has(pointee)) continue;
       const returned = fn.node.childForFieldName('return_type')!.text.replace(/\s+/g, ' ');
+      if (cFree && C_CHARS.has(pointee) && handoff.release === 'CString::from_raw') {
+        report({
+          file: fn.file,
+          node: fn.nameNode,
+          message: `\`${fn.name}\` hands a \`${returned}\` from \`${handoff.what}\` to C, and the crate's \`${cFree.name}\`, which frees such strings, calls \`free\`: memory from \`CString::into_raw\` must go back through \`CString::from_raw\` (freeing it with another allocator is undefined behaviour)`,
+          help: `allocate the result with the C allocator (\`libc::strdup\` of the CString's bytes) so that \`${cFree.name}\` can free it, or export a function that calls \`CString::from_raw(p)\` and document it as the way to free the result`,
+          related: [
+            { file: fn.file, node: handoff.node, message: 'ownership leaves Rust here' },
+            { file: cFree.file, node: cFree.nameNode, message: 'frees C strings with `free`' },
+          ],
+        });
+        continue;
+      }
       report({
         file: fn.file,
         node: fn.nameNode,
@@ -87,6 +103,22 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     }
   },
 });
+
+/** Rust's names for C's `char`. */
+const C_CHARS = new Set(['c_char', 'c_uchar', 'c_schar']);
+
+/** Does `fn` hand its parameter `name` to C's `free` (`libc::free(s)`, `libc::free(s.cast())`)? */
+function callsCFree(fn: FnInfo, name: string): boolean {
+  if (!fn.body) return false;
+  let found = false;
+  fn.file.walkBody(fn.body, (n) => {
+    if (found) return false;
+    const c = asPathCall(n);
+    if (c && c.name === 'free' && /^(libc|)$/.test(lastOf(c.qualifier)) && c.args[0] && mentions(c.args[0], name)) found = true;
+    return undefined;
+  });
+  return found;
+}
 
 /** Attributes that are no macro a crate could write a free function with. */
 const BUILTIN_ATTRIBUTES = new Set(['derive', 'repr', 'allow', 'warn', 'deny', 'forbid', 'expect', 'doc', 'cfg', 'cfg_attr', 'non_exhaustive', 'must_use', 'deprecated', 'automatically_derived', 'rustfmt', 'clippy']);
@@ -122,7 +154,7 @@ function pointeeName(type: Node): string | null {
   return inner.text.replace(/\s+/g, '').split('::').pop() ?? null;
 }
 
-function findHandoff(fn: FnInfo): { node: Node; what: string; release: string } | null {
+function findHandoff(fn: FnInfo, pointee: string): { node: Node; what: string; release: string } | null {
   let found: { node: Node; what: string; release: string } | null = null;
   fn.file.walkBody(fn.body!, (n) => {
     if (found) return false;
@@ -133,7 +165,8 @@ function findHandoff(fn: FnInfo): { node: Node; what: string; release: string } 
     }
     const m = asMethodCall(n);
     if (m && m.method === 'into_raw' && m.args.length === 0) {
-      const owner = /CString|CStr|c_str|cstr/i.test(m.receiver.text) ? 'CString' : 'Box';
+      // A `*mut c_char` made by `.into_raw()` comes from a `CString`, whatever the receiver is called.
+      const owner = C_CHARS.has(pointee) || /CString|CStr|c_str|cstr/i.test(m.receiver.text) ? 'CString' : 'Box';
       found = { node: n, what: `.into_raw()`, release: `${owner}::from_raw` };
     }
     return undefined;

@@ -50,3 +50,10 @@ describe('unbounded-block-on help', () => {
     expect(helps[2]).toEqual(helps[1]);
   });
 });
+
+describe('ffi-ownership-no-free help', () => {
+  it('a `*mut c_char` from `.into_raw()` goes back through `CString::from_raw`, whatever the local is called', async () => {
+    const rust = 'use std::ffi::CString;\nuse std::os::raw::c_char;\n#[no_mangle]\npub extern "C" fn kv_text() -> *mut c_char {\n    let data = CString::new("x").unwrap_or_default();\n    data.into_raw()\n}\n';
+    expect(await helpsOf('ffi-ownership-no-free', rust, '')).toEqual(['export `kv_text_free(p: *mut c_char)` that calls `CString::from_raw(p)`, and document it as the way to free the result']);
+  });
+});
