@@ -1,4 +1,5 @@
 /** One crate's files → crate model → every rule → findings (suppressed). The whole scan is in scan.ts. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { lineCount, type FileProgress } from './scan-crate.js';
 import { DEFAULT_CONFIG, type AnalyzerConfig } from './config.js';
@@ -113,6 +114,22 @@ export async function analyzeCrate(
   }
   // A header of a C library the crate calls (`extern "C" { fn f(); }` naming what it declares) is not
   // expected to declare the crate's exports: a binding crate gets no note about it.
+  // `#include "webgpu.h"` in the crate's header, with webgpu.h nowhere (a git submodule not checked
+  // out): the exports it declares cannot be found, and reporting them all as undeclared would be noise.
+  const scannedHeaders = headers.map((h) => h.path);
+  for (const h of described) {
+    for (const inc of h.quotedIncludes()) {
+      const beside = path.resolve(path.dirname(h.path), inc.name);
+      const found = scannedHeaders.includes(beside) || scannedHeaders.some((p) => p.endsWith(path.sep + path.normalize(inc.name))) || existsSync(beside);
+      if (found) continue;
+      h.missingIncludes.push(inc);
+      notifications.push({
+        level: 'warning',
+        file: h.path,
+        message: `line ${inc.line} includes "${inc.name}", which is not in the scanned tree (a git submodule not checked out?): the exports it declares cannot be seen, so header-missing-decl did not run`,
+      });
+    }
+  }
   const declaring = headers.filter((h) => h.functions.length > 0 && !h.functions.some((f) => crate.imports.has(f.name)));
   if (declaring.length > 0 && described.size === 0) {
     const exported = crate.exportsBySymbol.size;

@@ -70,6 +70,8 @@ export class HeaderFile {
   explicit = false;
   /** Functions declared by expanding a macro call (`WASM_DECLARE_VEC(byte, )`), with the call's line; names only. */
   macroFunctions = new Map<string, number>();
+  /** `#include "x.h"` targets found neither beside the header nor among the scanned files (set by the analysis). */
+  missingIncludes: { name: string; line: number }[] = [];
   private readonly typedefs: HeaderScope['typedefs'];
   private readonly enums: Set<string>;
   private readonly lines: string[];
@@ -90,6 +92,16 @@ export class HeaderFile {
   /** Number of places tree-sitter-c could not parse (unknown macros, C++), for a notification. */
   get errorCount(): number {
     return this.tree.rootNode.hasError ? this.tree.rootNode.descendantsOfType('ERROR').length : 0;
+  }
+
+  /** `#include "name"` directives (quoted: the project's own headers), with their 1-based lines. */
+  quotedIncludes(): { name: string; line: number }[] {
+    const out: { name: string; line: number }[] = [];
+    this.lines.forEach((l, i) => {
+      const m = /^\s*#\s*include\s*"([^"]+)"/.exec(l);
+      if (m) out.push({ name: m[1]!, line: i + 1 });
+    });
+    return out;
   }
 
   lineText(row: number): string {
