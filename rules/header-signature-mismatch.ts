@@ -36,6 +36,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
     notes: [
       'Type mapping: `i8`..`u64` ↔ `int8_t`..`uint64_t`, `c_int` ↔ `int`, `usize` ↔ `size_t`/`uintptr_t`, `isize` ↔ `ptrdiff_t`/`intptr_t`/`ssize_t`, `f32`/`f64` ↔ `float`/`double`, `bool` ↔ `bool`/`_Bool`, `*const T` ↔ `const T *`, `*mut T`, `&mut T`, `NonNull<T>`, `Box<T>` ↔ `T *`, `&T` ↔ `const T *`, `Option<&T>` and `Option<extern "C" fn(..)>` ↔ nullable pointers, `()` ↔ `void`.',
       'Structs and enums are matched by name through typedefs (`typedef struct Store kv_store_t;`) and cbindgen\'s prefixes. Two different names behind a pointer are ABI-compatible and are not reported.',
+      'Constness behind a pointer to an opaque struct (one the headers declare without fields: a handle) is not compared: C cannot read or write through a handle, so `const kv_store_t *` against `*mut Store` only documents intent. Behind pointers to scalars and to structs with fields it is: Rust writing through a pointer C declared `const` is a warning, the other direction a note.',
       'A function written inside an export macro\'s invocation is compared in the signature the macro exports: getsentry/symbolic\'s `ffi_fn! { unsafe fn f(..) -> Result<T> { .. } }` writes `extern "C" fn f(..) -> T`.',
       'JNI\'s primitive types (`jint`, `jlong`, `jboolean`, ...) map to their fixed sizes. Another name that no scanned header declares (`socklen_t` from <sys/socket.h>) may stand for anything: a difference there is a note that it was not compared, never an error.',
     ],
