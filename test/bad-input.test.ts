@@ -166,6 +166,26 @@ describe('C headers that tree-sitter-c cannot fully parse', () => {
     expect(found).toEqual([expect.stringMatching(/^include\/good\.h: \d+ place\(s\) tree-sitter-c could not parse \(macros or C\+\+\); declarations there are not checked$/)]);
   });
 
+  it('code only a C++ compiler sees (`#else` of `#ifndef __cplusplus`) is read as a C compiler would: not at all', async () => {
+    const header = [
+      '#ifndef __cplusplus',
+      '#define good_len(x) _Generic((x), const unsigned char *: good_entry)(x)',
+      '#else',
+      'template <typename T> inline unsigned char good_len(T x) { return good_entry(x); }',
+      'namespace good { class Box { public: int get() const; }; }',
+      '#endif',
+      '#ifdef __cplusplus',
+      'extern "C" {',
+      '#endif',
+      'unsigned char good_entry(const unsigned char *p);',
+      '#ifdef __cplusplus',
+      '}',
+      '#endif',
+      '',
+    ].join('\n');
+    expect(await notes({ 'include/good.h': header })).toEqual([]);
+  });
+
   it('a header that names an export only inside what it cannot parse: a note too', async () => {
     const found = await notes({ 'include/good.h': 'template <typename T> T good_entry(T p) { return p; }\n' });
     expect(found.some((n) => /^include\/good\.h: \d+ place\(s\) tree-sitter-c could not parse/.test(n))).toBe(true);

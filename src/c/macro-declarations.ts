@@ -6,6 +6,8 @@
  * and only the names of the functions in the expansion are kept: their prototypes are not checked.
  */
 
+import { blankCplusplusOnly } from './neutralise.js';
+
 interface CMacro {
   params: string[];
   body: string;
@@ -21,7 +23,8 @@ const NOT_FUNCTIONS = new Set([
 /** For each header (by path), the functions its macro calls declare, with the line of the call. */
 export function macroDeclaredFunctions(sources: readonly { path: string; text: string }[]): Map<string, Map<string, number>> {
   const macros = new Map<string, CMacro>();
-  const bare = sources.map((s) => ({ path: s.path, text: withoutComments(s.text) }));
+  // As a C compiler reads them: what only C++ sees (overloads named like the C macros) is left out.
+  const bare = sources.map((s) => ({ path: s.path, text: blankCplusplusOnly(withoutComments(s.text)) }));
   for (const { text } of bare) {
     for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)((?:[^\n]*\\\r?\n)*[^\n]*)/gm)) {
       const params = m[2]!.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -32,12 +35,15 @@ export function macroDeclaredFunctions(sources: readonly { path: string; text: s
   if (macros.size === 0) return out;
   for (const { path, text } of bare) {
     const names = new Map<string, number>();
-    // Calls at file level: not inside a `#define` (those are expanded with the macro that holds them).
+    // Calls at file level: not inside a `#define` (those are expanded with the macro that holds them),
+    // nor inside a function body or struct (there a call is code, and its expansion declares nothing).
     const code = text.replace(/^[ \t]*#(?:[^\n]*\\\r?\n)*[^\n]*/gm, (d) => d.replace(/[^\n]/g, ' '));
+    const nested = insideBraces(code);
     // Calls come in order: count the lines from the previous one, not from the top each time.
     let line = 1;
     let counted = 0;
     for (const call of calls(code, macros)) {
+      if (nested(call.start)) continue;
       for (let i = code.indexOf('\n', counted); i !== -1 && i < call.start; i = code.indexOf('\n', i + 1)) line++;
       counted = call.start;
       for (const name of declaredNames(expand(call.name, call.args, macros, 0), macros)) if (!names.has(name)) names.set(name, line);
@@ -45,6 +51,44 @@ export function macroDeclaredFunctions(sources: readonly { path: string; text: s
     if (names.size) out.set(path, names);
   }
   return out;
+}
+
+/**
+ * For the text of a header: is an offset inside braces (a function body, a struct, an initializer)?
+ * `extern "C" { .. }` blocks do not count: declarations there are at file level.
+ */
+function insideBraces(code: string): (offset: number) => boolean {
+  // Offsets where the depth changes, and the depth from there on.
+  const at: number[] = [0];
+  const depths: number[] = [0];
+  const kinds: boolean[] = [];
+  let depth = 0;
+  for (let i = code.indexOf('{'), j = code.indexOf('}'); i !== -1 || j !== -1; ) {
+    if (i !== -1 && (j === -1 || i < j)) {
+      const linkage = /\bextern\s*"C(\+\+)?"\s*$/.test(code.slice(Math.max(0, i - 20), i));
+      kinds.push(linkage);
+      if (!linkage) depth++;
+      at.push(i + 1);
+      depths.push(depth);
+      i = code.indexOf('{', i + 1);
+    } else {
+      if (kinds.length > 0 && !kinds.pop()) depth = Math.max(0, depth - 1);
+      at.push(j);
+      depths.push(depth);
+      j = code.indexOf('}', j + 1);
+    }
+  }
+  return (offset) => {
+    // The last change at or before the offset.
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (at[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return depths[lo]! > 0;
+  };
 }
 
 function withoutComments(text: string): string {

@@ -10,6 +10,7 @@ const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
 
 export function neutraliseHeader(text: string, knownMacros: ReadonlySet<string> = new Set()): string {
   let out = blankCommentsInDefines(text);
+  out = blankCplusplusOnly(out);
   out = blankCplusplusBlocks(out);
   out = blankBareExternC(out);
   out = blankExportMacros(out, new Set([...WELL_KNOWN_DECORATIONS, ...knownMacros, ...decorationMacros(text)]));
@@ -59,6 +60,50 @@ function blankMacroCallLines(text: string): string {
     const atStatementStart = prev === '' || /[;{}]\s*$|\*\/\s*$|^\s*#/.test(prev);
     if (atStatementStart && /^\s*[A-Z][A-Z0-9]*_[A-Z0-9_]*\s*\((?:[^()]|\([^()]*\))*\)\s*(\/\/.*|\/\*.*\*\/)?\s*$/.test(line)) lines[i] = blank(line);
     if (lines[i]!.trim() !== '') prev = lines[i]!;
+  }
+  return lines.join('\n');
+}
+
+/** A preprocessor condition on `__cplusplus`: true when it holds only in C++, false only in C, else undefined. */
+function cplusplusTest(directive: string): boolean | undefined {
+  const d = directive.replace(/\/\/.*$|\/\*.*?\*\//g, '').trim();
+  if (/^#\s*ifdef\s+__cplusplus$/.test(d) || /^#\s*if\s+defined\s*\(?\s*__cplusplus\s*\)?$/.test(d) || /^#\s*if\s+__cplusplus\s*(>=?|>)\s*\d+L?$/.test(d)) return true;
+  if (/^#\s*ifndef\s+__cplusplus$/.test(d) || /^#\s*if\s+!\s*defined\s*\(?\s*__cplusplus\s*\)?$/.test(d)) return false;
+  return undefined;
+}
+
+/**
+ * Code only a C++ compiler sees: the `#ifdef __cplusplus` branch, the `#else` of `#ifndef
+ * __cplusplus` (zenoh-c's C++ overloads of its `_Generic` macros, a thousand lines). Blanked: a C
+ * header is read as a C compiler reads it.
+ */
+export function blankCplusplusOnly(text: string): string {
+  if (!text.includes('__cplusplus')) return text;
+  const lines = text.split('\n');
+  /** Per open `#if`: is the current branch C++-only, and was the group's test one on `__cplusplus` (its value)? */
+  const stack: { cxx: boolean; test: boolean | undefined }[] = [];
+  const inCxx = (): boolean => stack.some((g) => g.cxx);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const directive = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b/.exec(l);
+    const blankIt = inCxx();
+    if (directive) {
+      const kind = directive[1]!;
+      if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
+        const test = cplusplusTest(l);
+        stack.push({ cxx: test === true, test });
+      } else if (kind === 'endif') {
+        stack.pop();
+      } else if (stack.length > 0) {
+        const g = stack[stack.length - 1]!;
+        // After a test on `__cplusplus`, the other branches hold in the other language.
+        g.cxx = g.test === false;
+      }
+      // A directive line is blanked when it sits in C++-only code, or opens or closes such a branch.
+      if (blankIt || inCxx()) lines[i] = blank(l);
+      continue;
+    }
+    if (blankIt) lines[i] = blank(l);
   }
   return lines.join('\n');
 }
