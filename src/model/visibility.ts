@@ -138,7 +138,7 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings, la
     const itemOff = off || (attrNodes.length > 0 && cfgDisabled(attrNodes.map(readAttribute).filter((a): a is Attribute => a !== null)));
     const pub = isPub(c, file.text);
     if (kind) {
-      const name = c.childForFieldName('name')?.text;
+      const name = identifier(c.childForFieldName('name'));
       if (!name) return true;
       const e: Entity = { kind, name, node: c, module: m, pub, off: itemOff };
       addEntity(m, e);
@@ -149,7 +149,7 @@ export function buildModuleTree(files: SourceFile[], settings: CrateSettings, la
       const arg = c.childForFieldName('argument');
       if (arg) for (const u of flattenUse(arg, [])) m.uses.push({ module: m, ...u, pub, off: itemOff });
     } else if (c.type === 'mod_item') {
-      const name = c.childForFieldName('name')?.text;
+      const name = identifier(c.childForFieldName('name'));
       if (!name) return true;
       const body = c.childForFieldName('body');
       if (body) {
@@ -455,8 +455,13 @@ function resolveModFile(
   }
   // Inline `mod a { mod b; }` nests the directory.
   const inline: string[] = [];
-  for (const a of file.ancestors(mod)) if (a.type === 'mod_item') inline.unshift(a.childForFieldName('name')?.text ?? '');
+  for (const a of file.ancestors(mod)) if (a.type === 'mod_item') inline.unshift(identifier(a.childForFieldName('name')) ?? '');
   const base = isModRs ? dir : path.join(dir, path.basename(file.path, '.rs'));
   const moduleDir = path.join(base, ...inline);
   return byPath.get(path.join(moduleDir, `${name}.rs`)) ?? byPath.get(path.join(moduleDir, name, 'mod.rs'));
+}
+
+/** A name as Rust resolves it: `r#gen` is `gen` (a raw identifier names the file `gen.rs`). */
+function identifier(name: Node | null): string | undefined {
+  return name?.text.replace(/^r#/, '');
 }
