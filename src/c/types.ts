@@ -186,7 +186,9 @@ function compareScalars(r: Extract<CType, { kind: 'scalar' }>, c: Extract<CType,
 }
 
 function spelledAlike(rust: string, c: string): boolean {
-  const norm = (s: string) => s.replace(/<'[^>]*>|\b(const|struct|enum|union|crate|super|self)\b|::/g, '').replace(/\s+/g, '');
+  // A path names its last segment: `native::WGPULogCallback` (a bindgen module `include!`d from the
+  // same header) is the header's `WGPULogCallback`.
+  const norm = (s: string) => s.replace(/<'[^>]*>|\b(const|struct|enum|union)\b|^\s*(?:[A-Za-z_]\w*\s*::\s*)+/g, '').replace(/\s+/g, '');
   return /^[A-Za-z_]\w*$/.test(norm(rust)) && norm(rust) === norm(c);
 }
 
