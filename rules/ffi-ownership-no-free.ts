@@ -4,7 +4,7 @@ import type { FnInfo } from '../src/model/functions.js';
 import { externalMacroArguments } from '../src/model/macros.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
-import { asMethodCall, asPathCall, lastOf, mentions } from '../src/syntax.js';
+import { asMethodCall, asPathCall, lastOf, mentions, unparen } from '../src/syntax.js';
 import { escapeRegExp } from '../src/regexp.js';
 import { resolveCallee } from '../src/analysis/callees.js';
 
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
   check({ crate, report }) {
     const exported = [...crate.exportsBySymbol.values()];
     const releasers = exported.filter((fn) => releases(fn, crate, 0));
-    const unreleased: { fn: FnInfo; pointee: string; handoff: { node: Node; what: string; release: string } }[] = [];
+    const unreleased: { fn: FnInfo; pointee: string; handoff: Handoff }[] = [];
     for (const fn of exported) {
       const pointee = returnedPointee(fn);
       if (!pointee) continue;
@@ -97,7 +97,9 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
         file: fn.file,
         node: fn.nameNode,
         message: `\`${fn.name}\` hands a \`${returned}\` to C (\`${handoff.what}\`), but the crate exports no function that takes it back and frees it`,
-        help: `export \`${suggestName(fn.name)}(p: *mut ${pointee})\` that calls \`${handoff.release}(p)\`, and document it as the way to free the result`,
+        help: handoff.slice
+          ? `export \`${suggestName(fn.name)}(p: *mut ${pointee}, len: usize)\` that calls \`drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, len)))\`, and document it as the way to free the result`
+          : `export \`${suggestName(fn.name)}(p: *mut ${pointee})\` that calls \`${handoff.release}(p)\`, and document it as the way to free the result`,
         related: [{ file: fn.file, node: handoff.node, message: 'ownership leaves Rust here' }],
       });
     }
@@ -151,17 +153,36 @@ function pointeeName(type: Node): string | null {
   const inner = type.childForFieldName('type');
   if (!inner) return null;
   if (inner.type === 'generic_type') return inner.childForFieldName('type')?.text.split('::').pop() ?? null;
-  return inner.text.replace(/\s+/g, '').split('::').pop() ?? null;
+  // `*mut *mut Doc` → `*mut Doc` (spaced as Rust writes it: the name goes into the help).
+  return inner.type === 'pointer_type' ? inner.text.replace(/\s+/g, ' ') : (inner.text.replace(/\s+/g, '').split('::').pop() ?? null);
 }
 
-function findHandoff(fn: FnInfo, pointee: string): { node: Node; what: string; release: string } | null {
-  let found: { node: Node; what: string; release: string } | null = null;
+interface Handoff {
+  node: Node;
+  what: string;
+  /** The call that takes it back. */
+  release: string;
+  /** A boxed slice (`Box::into_raw(v.into_boxed_slice())`): freeing it needs its length. */
+  slice?: boolean;
+}
+
+/** `v.into_boxed_slice()`, or a local bound to one. */
+function isBoxedSlice(fn: FnInfo, arg: Node): boolean {
+  const e = unparen(arg);
+  const value = e.type === 'identifier' ? fn.file.letValue(e) : e;
+  return !!value && /\binto_boxed_slice\s*\(/.test(value.text);
+}
+
+function findHandoff(fn: FnInfo, pointee: string): Handoff | null {
+  let found: Handoff | null = null;
   fn.file.walkBody(fn.body!, (n) => {
     if (found) return false;
     const c = asPathCall(n);
     if (c && OWNERS.has(lastOf(c.qualifier)) && (c.name === 'into_raw' || c.name === 'leak')) {
       const owner = lastOf(c.qualifier);
-      found = { node: n, what: `${owner}::${c.name}`, release: owner === 'Box' || c.name === 'leak' ? 'Box::from_raw' : `${owner}::from_raw` };
+      const release = owner === 'Box' || c.name === 'leak' ? 'Box::from_raw' : `${owner}::from_raw`;
+      // A boxed slice goes back whole: its length is part of the pointer Rust frees.
+      found = { node: n, what: `${owner}::${c.name}`, release, ...(release === 'Box::from_raw' && c.args[0] && isBoxedSlice(fn, c.args[0]) ? { slice: true } : {}) };
     }
     const m = asMethodCall(n);
     if (m && m.method === 'into_raw' && m.args.length === 0) {

@@ -56,4 +56,11 @@ describe('ffi-ownership-no-free help', () => {
     const rust = 'use std::ffi::CString;\nuse std::os::raw::c_char;\n#[no_mangle]\npub extern "C" fn kv_text() -> *mut c_char {\n    let data = CString::new("x").unwrap_or_default();\n    data.into_raw()\n}\n';
     expect(await helpsOf('ffi-ownership-no-free', rust, '')).toEqual(['export `kv_text_free(p: *mut c_char)` that calls `CString::from_raw(p)`, and document it as the way to free the result']);
   });
+
+  it('a boxed slice goes back with its length, and a pointer to pointers is spelled as Rust writes it', async () => {
+    const rust = 'pub struct Doc;\n#[no_mangle]\npub unsafe extern "C" fn kv_docs(len: *mut usize) -> *mut *mut Doc {\n    let out = Vec::<*mut Doc>::new().into_boxed_slice();\n    *len = out.len();\n    Box::into_raw(out) as *mut _\n}\n';
+    expect(await helpsOf('ffi-ownership-no-free', rust, '')).toEqual([
+      'export `kv_docs_free(p: *mut *mut Doc, len: usize)` that calls `drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, len)))`, and document it as the way to free the result',
+    ]);
+  });
 });
