@@ -3,6 +3,7 @@ import { macroName, type Node, type SourceFile } from '../source.js';
 import { asMethodCall, asPathCall, isNumericType, lastOf, unparen } from '../syntax.js';
 import { splitTopLevel } from '../model/attributes.js';
 import { sameNode } from '../node-fields.js';
+import { diverges } from './null-checks.js';
 
 const CONSTRUCTORS = new Set(['new', 'from', 'from_vec_unchecked', 'from_vec_with_nul', 'from_vec_with_nul_unchecked', 'default', 'from_raw']);
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_default', 'unwrap_unchecked', 'unwrap_or', 'unwrap_or_else']);
@@ -194,8 +195,20 @@ export function cannotHoldNul(file: SourceFile, expr: Node, depth = 0): boolean 
     }
     case 'match_expression': {
       const arms = e.childForFieldName('body')?.namedChildren.filter((c) => c.type === 'match_arm') ?? [];
-      return arms.length > 0 && arms.every((a) => !!a.childForFieldName('value') && blockValueCannotHoldNul(file, a.childForFieldName('value')!, depth));
+      const scrutinee = e.childForFieldName('value');
+      // An arm that leaves (`Err(_) => return ..`) gives no value; `Ok(json) => json` gives the contents of the matched value.
+      const gives = (a: Node): boolean => {
+        const value = a.childForFieldName('value');
+        if (!value) return false;
+        if (diverges(value)) return true;
+        const bound = /^(Ok|Some)\s*\(\s*(\w+)\s*\)$/.exec(a.childForFieldName('pattern')?.text ?? '');
+        if (bound && unparen(value).type === 'identifier' && unparen(value).text === bound[2]) return !!scrutinee && cannotHoldNul(file, scrutinee, depth + 1);
+        return blockValueCannotHoldNul(file, value, depth);
+      };
+      return arms.length > 0 && arms.every(gives) && !arms.every((a) => diverges(a.childForFieldName('value')));
     }
+    case 'try_expression':
+      return !!e.namedChild(0) && cannotHoldNul(file, e.namedChild(0)!, depth + 1);
     case 'block':
       return blockValueCannotHoldNul(file, e, depth);
     case 'macro_invocation':
@@ -210,7 +223,10 @@ export function cannotHoldNul(file: SourceFile, expr: Node, depth = 0): boolean 
       // `let mut` may be assigned something else before the use.
       if (local) return !local.parent?.children.some((c) => c.type === 'mutable_specifier') && cannotHoldNul(file, local, depth + 1);
       const item = /^[A-Z][A-Z0-9_]*$/.test(e.text) ? constantNamed(file, e.text) : null;
-      return !!item && cannotHoldNul(file, item, depth + 1);
+      if (item) return cannotHoldNul(file, item, depth + 1);
+      // `Ok(json) => CString::new(json)`, `if let Some(s) = x { CString::new(s) }`: the contents of the matched value.
+      const matched = variantScrutinee(file, e);
+      return !!matched && cannotHoldNul(file, matched, depth + 1);
     }
   }
   const m = asMethodCall(e);
@@ -219,9 +235,41 @@ export function cannotHoldNul(file: SourceFile, expr: Node, depth = 0): boolean 
     if (m.method === 'to_string' && isNumber(file, m.receiver)) return true;
     return cannotHoldNul(file, m.receiver, depth + 1);
   }
+  // The value of a `Result`/`Option` of NUL-free contents.
+  if (m && ((m.args.length === 0 && ['unwrap', 'unwrap_or_default', 'ok'].includes(m.method)) || (m.args.length === 1 && m.method === 'expect'))) return cannotHoldNul(file, m.receiver, depth + 1);
   const c = asPathCall(e);
   if (c && c.args.length === 1 && c.name === 'from' && /(^|::)(String|Vec)$/.test(c.qualifier)) return cannotHoldNul(file, c.args[0]!, depth + 1);
+  // JSON escapes every control character (`\u0000`): serde_json's text never holds a NUL byte.
+  if (c && /^(to_string|to_string_pretty|to_vec|to_vec_pretty)$/.test(c.name) && /(^|::)serde_json$/.test(c.qualifier)) return true;
   return false;
+}
+
+/**
+ * For a name bound by `Ok(name)` / `Some(name)` in the match arm or `if let` that `ident` sits in
+ * (and not bound again in between), the value matched.
+ */
+function variantScrutinee(file: SourceFile, ident: Node): Node | null {
+  const binds = (pattern: Node | null): boolean => new RegExp(`^(Ok|Some)\\s*\\(\\s*${ident.text}\\s*\\)$`).test(pattern?.text ?? '');
+  let prev = ident;
+  for (const a of file.ancestors(ident)) {
+    if (a.type === 'function_item' || a.type === 'closure_expression') return null;
+    if (a.type === 'let_declaration' && patternNames(a).includes(ident.text) && !sameNode(a.childForFieldName('value'), prev)) return null;
+    if (a.type === 'match_arm' && sameNode(a.childForFieldName('value'), prev)) {
+      if (!binds(a.childForFieldName('pattern'))) return null;
+      const match = a.parent?.parent;
+      return match?.type === 'match_expression' ? match.childForFieldName('value') : null;
+    }
+    if (a.type === 'if_expression' && sameNode(a.childForFieldName('consequence'), prev)) {
+      const cond = a.childForFieldName('condition');
+      if (cond?.type === 'let_condition' && binds(cond.childForFieldName('pattern'))) return cond.childForFieldName('value');
+    }
+    prev = a;
+  }
+  return null;
+}
+
+function patternNames(letDecl: Node): string[] {
+  return [...(letDecl.childForFieldName('pattern')?.text.matchAll(/\b[a-z_]\w*\b/g) ?? [])].map((m) => m[0]);
 }
 
 /** The value of the file's `const` or `static` item named `name`, when exactly one is written (in any module of the file). */
