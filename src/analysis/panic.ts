@@ -17,7 +17,7 @@ import { macroName, type Node, type SourceFile } from '../source.js';
 import { declaredTypes, localName, parameterFor, resolveCallee } from './callees.js';
 import { rawPointerParams, type NullCheckContext, type PointerParam } from './null-checks.js';
 import { cannotHoldNul, cstringConstructor, isNulTerminatedConstant } from './cstring.js';
-import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, uncast, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, isLiteral, lastOf, lastSegment, tailExpression, uncast, unparen } from '../syntax.js';
 import { nodeId, sameNode } from '../node-fields.js';
 
 export interface PanicSite {
@@ -76,6 +76,8 @@ interface BodyContext {
   lengthTests: LengthTest[];
   /** The file imports `BorrowMut`: `.borrow_mut()` there is most likely the trait, which cannot panic. */
   borrowMutTrait: boolean;
+  /** Raw-pointer parameters every caller on this path checked for null (see PanicAnalysis.firstSite). */
+  nonNull?: ReadonlySet<string>;
 }
 
 interface LengthTest {
@@ -195,6 +197,7 @@ export class PanicAnalysis {
   private scan(fn: FnInfo, includeGuarded: boolean, depth: number, stack: Set<Node['id']>, emit: (s: PanicSite) => boolean, nonNull: ReadonlySet<string> = NO_NAMES): void {
     const file = fn.file;
     const ctx = this.context(fn);
+    ctx.nonNull = nonNull;
     const releaseOffFile = file.says(RELEASE_OFF_CFG);
     // The tests and float locals a site may rely on come before it in the source, so they are
     // gathered in the same pre-order walk, in the parts it skips too (a test there still counts).
@@ -211,7 +214,7 @@ export class PanicAnalysis {
       if (releaseOffFile && isReleaseOff(n)) return skip(n);
       if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
-      const nullAssert = direct && n.type === 'macro_invocation' ? assertedNonNull(fn, n) : undefined;
+      const nullAssert = direct?.nullAssert ?? (direct && n.type === 'macro_invocation' ? assertedNonNull(fn, n) : undefined);
       if (direct && nullAssert && nonNull.has(nullAssert)) {
         // `assert!(!p.is_null())` on a pointer every caller on this path checked: it cannot fire.
       } else if (direct) going = emit({ file, ...direct, via: [], ...(nullAssert ? { nullAssert } : {}) });
@@ -245,6 +248,17 @@ export class PanicAnalysis {
       if (!includeGuarded && n.type === 'macro_invocation' && this.isBoundary(n)) return skip(n);
       return undefined;
     });
+  }
+
+  /** For `p.as_ref()` / `p.as_mut()` on a raw-pointer parameter of `fn` (or a local copy of one): that parameter. */
+  private unwrappedPointer(fn: FnInfo, receiver: Node): { name: string; ptr: PointerParam } | undefined {
+    // `unsafe { p.as_ref() }.unwrap()`
+    const inner = receiver.type === 'unsafe_block' ? tailExpression(receiver.namedChild(0) ?? receiver) : receiver;
+    const m = inner && asMethodCall(unparen(inner));
+    if (!m || m.args.length !== 0 || (m.method !== 'as_ref' && m.method !== 'as_mut') || !fn.body) return undefined;
+    const target = unparen(m.receiver);
+    const found = rawPointerParams(fn, this.nullContext).find(({ ptr }) => ptr.isPointerExpr(target));
+    return found && { name: found.param.name, ptr: found.ptr };
   }
 
   /**
@@ -359,7 +373,7 @@ export class PanicAnalysis {
   }
 
   /** A panic site in the node itself (not in its children). */
-  directSite(n: Node, ctx?: BodyContext): { node: Node; what: string; detail?: string; rethrows?: boolean } | null {
+  directSite(n: Node, ctx?: BodyContext): { node: Node; what: string; detail?: string; rethrows?: boolean; nullAssert?: string } | null {
     const floats = ctx?.floats ?? new Set<string>();
     switch (n.type) {
       case 'call_expression': {
@@ -372,7 +386,11 @@ export class PanicAnalysis {
           const rethrows = this.isBoundary(receiver);
           // The author's message states the invariant they rely on (`.expect("just allocated")`): show it for triage.
           const said = m.method.startsWith('expect') && m.args[0]?.type === 'string_literal' ? { detail: `message ${clip(m.args[0].text)}` } : {};
-          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : said) };
+          // `p.as_ref().unwrap()` on a raw-pointer parameter fails only on null: not after a null check
+          // (here, or by every caller on this path); unchecked, callers that check `p` make it safe.
+          const pointer = ctx && (m.method === 'unwrap' || m.method === 'expect') ? this.unwrappedPointer(ctx.fn, receiver) : undefined;
+          if (pointer && (ctx!.nonNull?.has(pointer.name) || pointer.ptr.isChecked(n))) return null;
+          return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : said), ...(pointer ? { nullAssert: pointer.name } : {}) };
         }
         const c = m ? null : asPathCall(n);
         // `Option::unwrap(x)`, `Result::expect(r, "..")`: the method called as a function.
