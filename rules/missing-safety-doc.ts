@@ -68,6 +68,13 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
       // A doc value we cannot evaluate might hold the section; clippy skips items with a `///!` comment.
       return !docs.incomplete && !docs.suspicious && !hasSafetySection(docs.text);
     };
+    /** The help, pointing at a `#Safety` line that Markdown does not read as a heading (automerge-c has sixteen). */
+    const helpFor = (file: SourceFile, item: Node, name: string, who: string): string => {
+      const malformed = /^[ \t]*(#{1,6})(Safety)\b/im.exec(readDocs(item, file.path).text);
+      return malformed
+        ? `\`${malformed[1]}${malformed[2]}\` in the docs of \`${name}\` is no heading (Markdown needs a space after \`#\`): write \`${malformed[1]} ${malformed[2]}\``
+        : `add a \`# Safety\` section to the docs of \`${name}\` that says what ${who} must guarantee`;
+    };
     for (const fn of crate.functions) {
       // A `#[no_mangle]` / `export_name` function is a public C symbol whatever its Rust visibility
       // (clippy misses these: rust-clippy#14359).
@@ -84,7 +91,7 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
         message: cSymbol
           ? `unsafe function \`${fn.name}\` is exported as a C symbol but has no \`# Safety\` section in its docs`
           : `unsafe function \`${fn.name}\` has no \`# Safety\` section in its docs`,
-        help: `add a \`# Safety\` section to the docs of \`${fn.name}\` that says what the caller must guarantee`,
+        help: helpFor(fn.file, fn.node, fn.name, 'the caller'),
       });
     }
     // Clippy also wants the section on every `unsafe trait`, exported or not.
@@ -99,7 +106,7 @@ pub unsafe extern "C" fn buf_free(buf: *mut Buf) {
           file,
           node: name,
           message: `unsafe trait \`${name.text}\` has no \`# Safety\` section in its docs`,
-          help: `add a \`# Safety\` section to the docs of \`${name.text}\` that says what implementors must guarantee`,
+          help: helpFor(file, n, name.text, 'implementors'),
         });
       });
     }

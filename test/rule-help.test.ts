@@ -64,3 +64,13 @@ describe('ffi-ownership-no-free help', () => {
     ]);
   });
 });
+
+describe('missing-safety-doc help', () => {
+  it('points at a `#Safety` line that Markdown does not read as a heading', async () => {
+    const rust = '/// Reads a byte.\n///\n/// #Safety\n/// `p` must point to a readable byte.\npub unsafe fn read_byte(p: *const u8) -> u8 { *p }\n/// Nothing about safety.\npub unsafe fn write_byte(p: *mut u8) { *p = 0 }\n';
+    expect(await helpsOf('missing-safety-doc', rust, '')).toEqual([
+      '`#Safety` in the docs of `read_byte` is no heading (Markdown needs a space after `#`): write `# Safety`',
+      'add a `# Safety` section to the docs of `write_byte` that says what the caller must guarantee',
+    ]);
+  });
+});
