@@ -378,7 +378,7 @@ export class PanicAnalysis {
     switch (n.type) {
       case 'call_expression': {
         const m = asMethodCall(n);
-        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests)) && !(ctx && cannotFail(ctx.fn.file, m.receiver))) {
+        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests)) && !(ctx && cannotFail(ctx.fn.file, m.receiver)) && !(ctx && variantMatched(ctx.fn.file, m.receiver, n, m.method))) {
           const field = n.childForFieldName('function')!;
           const name = field.type === 'generic_function' ? field.childForFieldName('function')! : field;
           const receiver = unparen(m.receiver);
@@ -558,6 +558,35 @@ function cannotFail(file: SourceFile, receiver: Node): boolean {
   return isNulTerminatedConstant(receiver);
 }
 
+
+/**
+ * Inside `if let Ok(..) = r { .. } else { .. }` (or `Err(..)`, `Some(..)`), the variant of `r` is
+ * known: `r.unwrap_err()` in the `else` of `if let Ok(..) = r` cannot fail, nor `r.unwrap()` in the
+ * body of `if let Some(..) = r`.
+ */
+function variantMatched(file: SourceFile, receiver: Node, call: Node, method: string): boolean {
+  const r = unparen(receiver);
+  if (r.type !== 'identifier') return false;
+  const wants = /_err$/.test(method) ? 'Err' : 'Ok/Some';
+  let prev = call;
+  for (const a of file.ancestors(call)) {
+    if (a.type === 'function_item' || a.type === 'closure_expression') return false;
+    if (a.type === 'if_expression') {
+      const cond = a.childForFieldName('condition');
+      const value = cond?.type === 'let_condition' ? cond.childForFieldName('value') : null;
+      const variant = /^(Ok|Err|Some)\b/.exec(cond?.childForFieldName('pattern')?.text ?? '')?.[1];
+      if (value && variant && unparen(value).type === 'identifier' && unparen(value).text === r.text) {
+        const inBody = sameNode(a.childForFieldName('consequence'), prev);
+        const inElse = sameNode(a.childForFieldName('alternative'), prev);
+        // What the value is known to be here.
+        const known = inBody ? variant : inElse ? (variant === 'Ok' ? 'Err' : variant === 'Err' ? 'Ok' : null) : null;
+        if (known) return wants === 'Err' ? known === 'Err' : known === 'Ok' || known === 'Some';
+      }
+    }
+    prev = a;
+  }
+  return false;
+}
 
 function compact(text: string): string {
   return text.replace(/\s+/g, '');
