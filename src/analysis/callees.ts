@@ -27,6 +27,8 @@ const STD_METHOD_NAMES = new Set([
   'load', 'store', 'swap', 'sort', 'reserve', 'truncate', 'resize', 'count', 'sum', 'collect', 'for_each', 'poll',
   'wait', 'notify_one', 'notify_all', 'to_vec', 'copy_to', 'add', 'sub', 'mul', 'div', 'rem', 'offset', 'cast', 'is_null', 'is_some', 'is_none',
   'is_ok', 'is_err', 'ok', 'err', 'unwrap_or', 'unwrap_or_default', 'unwrap_or_else', 'expect', 'unwrap', 'min', 'max',
+  'to_uppercase', 'to_lowercase', 'to_ascii_uppercase', 'to_ascii_lowercase', 'trim', 'trim_start', 'trim_end', 'chars', 'bytes',
+  'lines', 'starts_with', 'ends_with', 'split_whitespace', 'repeat', 'concat', 'chunks', 'windows', 'position', 'any', 'all',
 ]);
 
 /** Smart pointers a method call sees through (auto-deref). */
