@@ -36,7 +36,7 @@ fn register(h: Handle) {
     },
     notes: [
       '`read(&mut buf)` and other calls with arguments are I/O, not locks, and are not reported. `unwrap_or_else`, `match`, `?` and `map_err` handle poisoning and are not reported.',
-      '`file.lock().unwrap()` on a `std::fs::File` (an advisory file lock, Rust 1.89) is not reported when ffiguard sees the value is a file: a local bound to `File::open(..)`/`File::create(..)`/`OpenOptions`, or a parameter declared `File`. Other types with a `lock()`, `read()` or `write()` method returning a `Result` cannot be told apart from a `Mutex` without type information.',
+      '`file.lock().unwrap()` on a `std::fs::File` (an advisory file lock, Rust 1.89) is not reported when ffiguard sees that the value is a `File` (a local bound to `File::open(..)`/`File::create(..)`/`OpenOptions`, or a parameter declared `File`). Other types with a `lock()`, `read()` or `write()` method returning a `Result` cannot be told apart from a `Mutex` without type information.',
       'An `RwLock` is only poisoned by a panic while it is held for writing; the message of `.read().unwrap()` says so.',
     ],
     references: [
