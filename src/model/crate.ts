@@ -229,6 +229,23 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
   });
   functionsByName.later = laterFiles;
   typeAliases.later = laterFiles;
+  // `map_enum!(map_level, ..)` at item level writes a helper `fn map_level`: expanded when a call first
+  // asks for a name its invocation mentions (or its macro writes), so calls follow into it.
+  const helperWriters = invocations.filter(({ file, node }) => {
+    const name = macroName(node);
+    return !!name && expander.fnWriters.has(name) && !expander.generators.has(name) && inItemPosition(node) && !handled.has(invocationKey(file, node));
+  });
+  if (helperWriters.length > 0) {
+    functionsByName.macroHelpers = new MacroHelpers(helperWriters, macros, expander, (src, depth) => {
+      const found: FnInfo[] = [];
+      collect(src, depth, found, true);
+      for (const fn of found) {
+        fn.generatedBy = src.macro;
+        fn.expanded = true;
+        functionsByName.add(fn);
+      }
+    });
+  }
   // A non-exported `extern` function is called from C only if the crate hands it to C (anywhere: the
   // left-out files that name it are parsed to see how).
   const unexported = all.filter((fn) => fn.body && !fn.exported && isFfiFunction(fn));
@@ -408,8 +425,52 @@ class AliasIndex extends Map<string, Node | CType> {
  * Functions by name. Asking for a name that a left-out file defines parses that file first, so a
  * lookup sees every definition in the crate, as callee resolution (which wants exactly one) needs.
  */
+/**
+ * Item-level invocations of crate macros that write ordinary functions (not `extern` ones, which are
+ * expanded up front): each is expanded the first time a lookup asks for a name it may define, a word
+ * of its arguments or a name its macro's transcriber writes literally.
+ */
+class MacroHelpers {
+  private readonly byName = new Map<string, { file: SourceFile; node: Node; depth: number }[]>();
+  private readonly done = new Set<string>();
+
+  constructor(
+    invocations: { file: SourceFile; node: Node; depth: number }[],
+    macros: ReadonlyMap<string, MacroDef>,
+    private readonly expander: MacroExpander,
+    private readonly collect: (src: ExpandedSource, depth: number) => void,
+  ) {
+    const literal = new Map<string, string[]>();
+    for (const inv of invocations) {
+      const macro = macroName(inv.node)!;
+      if (!literal.has(macro)) literal.set(macro, [...(macros.get(macro)?.node.text ?? '').matchAll(/\bfn\s+([A-Za-z_]\w*)/g)].map((m) => m[1]!));
+      const args = inv.node.namedChildren.find((c) => c.type === 'token_tree')?.text ?? '';
+      for (const name of new Set([...literal.get(macro)!, ...(args.match(/[A-Za-z_]\w*/g) ?? [])])) {
+        const list = this.byName.get(name);
+        if (list) list.push(inv);
+        else this.byName.set(name, [inv]);
+      }
+    }
+  }
+
+  /** Expands (once) every invocation that may define `name`. */
+  load(name: string): void {
+    const pending = this.byName.get(name);
+    if (!pending) return;
+    this.byName.delete(name);
+    for (const { file, node, depth } of pending) {
+      const key = invocationKey(file, node);
+      if (this.done.has(key)) continue;
+      this.done.add(key);
+      const src = this.expander.expandInvocation(file, node);
+      if (src) this.collect(src, depth + 1);
+    }
+  }
+}
+
 class FunctionIndex extends Map<string, FnInfo[]> implements FunctionLookup {
   later?: LaterParse;
+  macroHelpers?: MacroHelpers;
   /** `name type` pairs whose impl files `inImplOf` has parsed. */
   private readonly implsLoaded = new Set<string>();
 
@@ -426,6 +487,7 @@ class FunctionIndex extends Map<string, FnInfo[]> implements FunctionLookup {
    * needs them.
    */
   inImplOf(name: string, type: string): FnInfo[] | undefined {
+    this.macroHelpers?.load(name);
     const pending = this.later?.byFunctionName.get(name);
     if (!pending || !/^[A-Za-z_]\w*$/.test(type)) return this.get(name);
     const key = `${name} ${type}`;
@@ -443,6 +505,7 @@ class FunctionIndex extends Map<string, FnInfo[]> implements FunctionLookup {
   }
 
   override get(name: string): FnInfo[] | undefined {
+    this.macroHelpers?.load(name);
     const pending = this.later?.byFunctionName.get(name);
     if (pending) {
       this.later!.byFunctionName.delete(name);
@@ -475,6 +538,12 @@ function expandGenerators(
     collect(src, depth + 1);
   }
   return out;
+}
+
+/** Does the invocation stand for items: at file level, or in a `mod`, `impl` or `trait` body (`m!(..);` too)? */
+function inItemPosition(invocation: Node): boolean {
+  const up = invocation.parent?.type === 'expression_statement' ? invocation.parent.parent : invocation.parent;
+  return up?.type === 'source_file' || up?.type === 'declaration_list';
 }
 
 const invocationKey = (file: SourceFile, node: Node): string => `${file.path}\0${node.startIndex}\0${node.endIndex}`;

@@ -112,6 +112,8 @@ export class ExpandedSource extends SourceFile {
 export class MacroExpander {
   /** Macros whose transcriber writes `extern "C" fn` (or invokes such a macro). */
   readonly generators = new Set<string>();
+  /** Macros whose transcriber writes any `fn` (`map_enum!(map_level, ..)` writing a conversion helper). */
+  readonly fnWriters = new Set<string>();
   private readonly rules = new Map<string, Rule[] | null>();
   private readonly cache = new Map<SourceFile, Map<string, ExpandedSource | null>>();
 
@@ -121,7 +123,10 @@ export class MacroExpander {
       const body = definitionTokens(def);
       if (body) direct.set(name, body);
     }
-    for (const [name, body] of direct) if (writesExternFn(body)) this.generators.add(name);
+    for (const [name, body] of direct) {
+      if (writesExternFn(body)) this.generators.add(name);
+      if (writesFn(body)) this.fnWriters.add(name);
+    }
     // A macro that invokes a generating macro generates too.
     for (let changed = true; changed; ) {
       changed = false;
@@ -214,6 +219,20 @@ function writesExternFn(tokens: TokenTree[]): boolean {
     } else if (t.kind === 'ident' && t.text === 'extern') {
       const next = tokens[i + 1]?.kind === 'literal' ? tokens[i + 2] : tokens[i + 1];
       if (next?.kind === 'ident' && next.text === 'fn') return true;
+    }
+  }
+  return false;
+}
+
+/** `fn name` or `fn $name` anywhere in the tokens. */
+function writesFn(tokens: TokenTree[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'group') {
+      if (writesFn(t.tokens)) return true;
+    } else if (t.kind === 'ident' && t.text === 'fn') {
+      const next = tokens[i + 1];
+      if (next && (next.kind === 'ident' || (next.kind !== 'group' && next.text.startsWith('$')))) return true;
     }
   }
   return false;
