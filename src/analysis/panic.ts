@@ -131,7 +131,18 @@ export class PanicAnalysis {
     });
     // Source order (`v[0].unwrap()` indexes before it unwraps), not the walk's outside-in order.
     const anchor = (s: PanicSite): number => (s.via[0]?.node ?? s.invocation ?? s.node).startIndex;
-    return out.sort((a, b) => anchor(a) - anchor(b));
+    // One site per place: a macro's repetition (`$( assert_eq!(..); )*`) writes the same template line
+    // at one invocation several times.
+    const seen = new Set<string>();
+    const unique = out.filter((s) => {
+      const at = s.via[0] ?? s;
+      const template = s.file instanceof ExpandedSource ? JSON.stringify(s.file.templateSpan(s.node)) : '';
+      const key = `${JSON.stringify(at.file.span(at.node))}|${template}|${s.what}|${s.via.length}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return unique.sort((a, b) => anchor(a) - anchor(b));
   }
 
   /**
