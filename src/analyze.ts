@@ -240,12 +240,15 @@ function templateLocation(file: Locatable, node: Node): { span: Span; message: s
 
 /**
  * Headers tree-sitter-c can read and that describe the library: C++-only headers (`.hpp`, `.hh`
- * without an `extern "C"` block: classes, templates) and headers of test code are left out.
+ * without an `extern "C"` block: classes, templates), headers of test code, and those of the C
+ * programs under `examples/` (which use the library: delta-kernel's examples/common/kernel_utils.h)
+ * are left out.
  */
 function isCHeader(src: { path: string; text: string }, root: string, opts: { includeTests?: boolean; explicitHeaders?: string[] }): boolean {
   if (opts.explicitHeaders?.includes(src.path)) return true;
   if (/\.(hh|hpp|hxx)$/.test(src.path) && !src.text.includes('extern "C"')) return false;
   const top = path.relative(root, src.path).split(path.sep)[0];
+  if (top === 'examples') return false;
   return opts.includeTests || (top !== 'tests' && top !== 'benches');
 }
 

@@ -216,6 +216,14 @@ describe('C headers that tree-sitter-c cannot fully parse', () => {
     expect(whole.findings.filter((f) => f.ruleId === 'header-missing-decl').map((f) => f.message)).toEqual(["`api_base_version` is exported to C but not declared in api.h"]);
   });
 
+  it('the header of a C example program (under examples/) is no header of the crate: no note about it', async () => {
+    const r = await analyzeCrate(root, DEFAULT_SETTINGS, [
+      { path: lib.path, text: '#[no_mangle]\npub extern "C" fn api_init() -> i32 { 0 }\n' },
+      { path: path.join(root, 'examples', 'common', 'utils.h'), text: 'void print_schema(void *schema);\ntemplate <typename T> T broken(T x);\n' },
+    ]);
+    expect(r.notifications).toEqual([]);
+  });
+
   it('a crate that binds to the C library its header declares (imports what it declares): no note', async () => {
     const binding = 'use std::os::raw::c_int;\nextern "C" {\n    pub fn api_init() -> c_int;\n}\npub fn init() -> i32 { unsafe { api_init() } }\n';
     const r = await analyzeCrate(root, DEFAULT_SETTINGS, [{ path: lib.path, text: binding }, { path: path.join(root, 'include', 'api.h'), text: 'int api_init(void);\nint api_other(void);\n' }]);
