@@ -210,39 +210,33 @@ function definitionTokens(def: MacroDef): TokenTree[] | null {
   return body;
 }
 
+/** Does `test` hold at some token, groups searched too? It gets the token's list and its index in it. */
+function someToken(tokens: TokenTree[], test: (list: TokenTree[], i: number) => boolean): boolean {
+  return tokens.some((t, i) => (t.kind === 'group' ? someToken(t.tokens, test) : test(tokens, i)));
+}
+
 /** `extern fn` or `extern "abi" fn` anywhere in the tokens. */
 function writesExternFn(tokens: TokenTree[]): boolean {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind === 'group') {
-      if (writesExternFn(t.tokens)) return true;
-    } else if (t.kind === 'ident' && t.text === 'extern') {
-      const next = tokens[i + 1]?.kind === 'literal' ? tokens[i + 2] : tokens[i + 1];
-      if (next?.kind === 'ident' && next.text === 'fn') return true;
-    }
-  }
-  return false;
+  return someToken(tokens, (list, i) => {
+    const t = list[i]!;
+    if (t.kind !== 'ident' || t.text !== 'extern') return false;
+    const next = list[i + 1]?.kind === 'literal' ? list[i + 2] : list[i + 1];
+    return next?.kind === 'ident' && next.text === 'fn';
+  });
 }
 
 /** `fn name` or `fn $name` anywhere in the tokens. */
 function writesFn(tokens: TokenTree[]): boolean {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind === 'group') {
-      if (writesFn(t.tokens)) return true;
-    } else if (t.kind === 'ident' && t.text === 'fn') {
-      const next = tokens[i + 1];
-      if (next && (next.kind === 'ident' || (next.kind !== 'group' && next.text.startsWith('$')))) return true;
-    }
-  }
-  return false;
+  return someToken(tokens, (list, i) => {
+    const t = list[i]!;
+    const next = list[i + 1];
+    return t.kind === 'ident' && t.text === 'fn' && !!next && (next.kind === 'ident' || (next.kind !== 'group' && next.text.startsWith('$')));
+  });
 }
 
 /** `name!` for one of `names` anywhere in the tokens. */
 function invokesAny(tokens: TokenTree[], names: ReadonlySet<string>): boolean {
-  return tokens.some((t, i) =>
-    t.kind === 'group' ? invokesAny(t.tokens, names) : t.kind === 'ident' && names.has(t.text) && isPunct(tokens[i + 1], '!'),
-  );
+  return someToken(tokens, (list, i) => list[i]!.kind === 'ident' && names.has(list[i]!.text) && isPunct(list[i + 1], '!'));
 }
 
 const isPunct = (t: TokenTree | undefined, text: string): boolean => t?.kind === 'punct' && t.text === text;
