@@ -1,7 +1,7 @@
 import { defineRule } from '../src/rule.js';
 import { splitTopLevel } from '../src/model/attributes.js';
 import { macroName, type Node, type SourceFile } from '../src/source.js';
-import { asMethodCall, asPathCall, tailExpression, unparen } from '../src/syntax.js';
+import { asMethodCall, asPathCall, unparen } from '../src/syntax.js';
 import { sameNode } from '../src/node-fields.js';
 import { placeNamer } from '../src/analysis/places.js';
 
@@ -46,7 +46,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call, every `select!` has a timer or timeout branch and every `join!` joins timeouts only (those macros await with no `.await` written). Further timeout helpers can be configured.',
       'A program\'s own `fn main` is not flagged, closures in it included: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
       'A function that hands the future it is given to `block_on` (`fn block_on<F: Future>(f: F) -> F::Output { RT.block_on(f) }`) is not flagged itself: each call of it is judged like a `block_on` call, with the wrapper\'s line in the message. A wrapper not named `block_on` is found by its name (a free function the crate defines once).',
-      'A future that only receives from a channel (`rx.recv()`, `async { rx.recv().await }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
+      'A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a runtime thread\'s `async { while let Some(t) = rx.recv().await { spawn(t) } }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
       'The help names a timeout the executor can drive: `tokio::time::timeout` for a runtime\'s `block_on` method, a runtime-independent timer for `futures::executor`, `pollster` and the like (tokio\'s timeout panics outside a tokio runtime).',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
@@ -208,21 +208,27 @@ function forwardingFunction(file: SourceFile, future: Node): Node | null {
 }
 
 /**
- * A future that only receives from a channel (`rx.recv()`, `async { rx.recv().await }`): the async
- * form of the blocking `recv()` this rule leaves alone (see the notes), an event pump by design.
+ * A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a
+ * pump `async { while let Some(t) = rx.recv().await { spawn(t); } }`): the async form of the
+ * blocking `recv()` this rule leaves alone (see the notes), waiting for the next event by design.
  */
 function receivesOnly(file: SourceFile, future: Node): boolean {
   const isRecv = (e: Node): boolean => /^(recv|recv_async)$/.test(asMethodCall(unparen(e))?.method ?? '');
   const e = unparen(future);
   if (isRecv(e)) return true;
   if (e.type !== 'async_block') return false;
-  const body = e.namedChildren.find((c) => c.type === 'block');
-  const tail = body ? tailExpression(body) : null;
-  const statements = body?.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
-  // The block is just `rx.recv().await` (possibly followed by a method on the result: `.ok()`).
-  let awaited = tail;
-  while (awaited && awaited.type !== 'await_expression' && asMethodCall(awaited)) awaited = unparen(asMethodCall(awaited)!.receiver);
-  return statements.length === 1 && !!awaited && awaited.type === 'await_expression' && isRecv(awaited.namedChild(0)!) && !file.text.slice(e.startIndex, e.endIndex).includes('?');
+  let awaits = 0;
+  let others = false;
+  file.walkBody(e, (n) => {
+    if (others) return false;
+    if (n !== e && (n.type === 'async_block' || n.type === 'closure_expression')) return false;
+    if (n.type === 'await_expression') {
+      awaits++;
+      if (!isRecv(n.namedChild(0)!)) others = true;
+    } else if (n.type === 'macro_invocation' && AWAITING_MACROS[macroName(n) ?? '']) others = true;
+    return undefined;
+  });
+  return awaits > 0 && !others;
 }
 
 /**
