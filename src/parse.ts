@@ -15,15 +15,23 @@ export function rustParserInstance(): Parser {
 }
 
 /**
- * tree-sitter-rust 0.24 cannot parse edition-2024 `unsafe extern "C" { .. }` blocks nor the `safe`
- * qualifier inside them (tree-sitter-rust#250). Blank those keywords out with spaces of the same
- * length, so every offset, line and column still matches the file on disk.
+ * Text the grammar cannot parse, replaced by text of the same length (so every offset, line and
+ * column still matches the file on disk):
+ * - tree-sitter-rust 0.24 cannot parse edition-2024 `unsafe extern "C" { .. }` blocks nor the `safe`
+ *   qualifier inside them (tree-sitter-rust#250): those keywords are blanked out;
+ * - it reads `&raw` as the start of a raw borrow (`&raw const x`) even when `raw` is a variable
+ *   (`parse(&raw)`), and fails on the rest of the statement: such a borrow of a variable named
+ *   `raw` is read as `!raw`, an expression of the same name and length.
  */
 export function neutraliseRust(text: string): string {
-  if (!text.includes('unsafe') && !text.includes('safe')) return text;
-  return text
-    .replace(/\bunsafe(\s+extern\s*(?:"[^"\n]*"\s*)?\{)/g, (_m, rest: string) => '      ' + rest)
-    .replace(/(^|[\s;{}])safe(\s+(?:fn|static)\b)/g, (_m, pre: string, rest: string) => pre + '    ' + rest);
+  let out = text;
+  if (out.includes('safe')) {
+    out = out
+      .replace(/\bunsafe(\s+extern\s*(?:"[^"\n]*"\s*)?\{)/g, (_m, rest: string) => '      ' + rest)
+      .replace(/(^|[\s;{}])safe(\s+(?:fn|static)\b)/g, (_m, pre: string, rest: string) => pre + '    ' + rest);
+  }
+  if (out.includes('&raw')) out = out.replace(/(?<!&)&raw\b(?!\s*(?:const|mut)\b)/g, '!raw');
+  return out;
 }
 
 /** Thrown when parsing a file takes longer than its budget (`--max-parse-seconds`). */
