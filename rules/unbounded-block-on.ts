@@ -46,7 +46,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       'Bounded: the argument is a call to `timeout` / `timeout_at` (any path) or `.timeout(..)`, a local variable bound to one, or an `async` block in which every `.await` is on (or inside) such a call, every `select!` has a timer or timeout branch and every `join!` joins timeouts only (those macros await with no `.await` written). Further timeout helpers can be configured.',
       'A program\'s own `fn main` is not flagged, closures in it included: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
       'A function that hands the future it is given to `block_on` (`fn block_on<F: Future>(f: F) -> F::Output { RT.block_on(f) }`) is not flagged itself: each call of it is judged like a `block_on` call, with the wrapper\'s line in the message. A wrapper not named `block_on` is found by its name (a free function the crate defines once).',
-      'A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a runtime thread\'s `async { while let Some(t) = rx.recv().await { spawn(t) } }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
+      'A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a runtime thread\'s `async { while let Some(t) = rx.recv().await { run(t) } }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
       'The help names a timeout the executor can drive: `tokio::time::timeout` for a runtime\'s `block_on` method, a runtime-independent timer for `futures::executor`, `pollster` and the like (tokio\'s timeout panics outside a tokio runtime).',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
@@ -209,7 +209,7 @@ function forwardingFunction(file: SourceFile, future: Node): Node | null {
 
 /**
  * A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a
- * pump `async { while let Some(t) = rx.recv().await { spawn(t); } }`): the async form of the
+ * pump `async { while let Some(t) = rx.recv().await { run(t); } }`): the async form of the
  * blocking `recv()` this rule leaves alone (see the notes), waiting for the next event by design.
  */
 function receivesOnly(file: SourceFile, future: Node): boolean {
