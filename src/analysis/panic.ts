@@ -33,7 +33,10 @@ export interface PanicSite {
   via: { file: SourceFile; node: Node; callee: FnInfo }[];
   /** For a panic a crate macro's transcriber writes (`file` is the expansion): the invocation, in the analysed body. */
   invocation?: Node;
-  /** `assert!(!p.is_null())` on raw-pointer parameter `p` of the function it is in: it cannot fire when the caller checked the argument. */
+  /**
+   * The site fails only when raw-pointer parameter `p` of the function it is in is null
+   * (`assert!(!p.is_null())`, `p.as_ref().unwrap()`): it cannot fail when the caller checked the argument.
+   */
   nullAssert?: string;
 }
 
@@ -226,10 +229,10 @@ export class PanicAnalysis {
       if ((n.type === 'closure_expression' || n.type === 'async_block') && this.runsElsewhere(fn, n, includeGuarded)) return skip(n);
       const direct = this.directSite(n, ctx);
       const nullAssert = direct?.nullAssert ?? (direct && n.type === 'macro_invocation' ? assertedNonNull(fn, n) : undefined);
-      if (direct && nullAssert && nonNull.has(nullAssert)) {
-        // `assert!(!p.is_null())` on a pointer every caller on this path checked: it cannot fire.
-      } else if (direct) going = emit({ file, ...direct, via: [], ...(nullAssert ? { nullAssert } : {}) });
-      else if (n.type === 'macro_invocation' && (includeGuarded || !this.isBoundary(n))) {
+      if (direct) {
+        // `assert!(!p.is_null())` or `p.as_ref().unwrap()` on a pointer every caller on this path checked cannot fire.
+        if (!(nullAssert && nonNull.has(nullAssert))) going = emit({ file, ...direct, via: [], ...(nullAssert ? { nullAssert } : {}) });
+      } else if (n.type === 'macro_invocation' && (includeGuarded || !this.isBoundary(n))) {
         // What the crate's own macro writes around its arguments runs here too (its arguments are walked as code below).
         for (const site of this.transcribedSites(n, fn)) if (going) going = emit({ ...site, via: [] });
       } else if (n.type === 'call_expression') {
