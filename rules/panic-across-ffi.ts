@@ -6,6 +6,7 @@ import { generatedNote, mayUnwind, type FnInfo } from '../src/model/functions.js
 import { crateRelative, placeNamer } from '../src/analysis/places.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node, SourceFile } from '../src/source.js';
+import { sameNode } from '../src/node-fields.js';
 
 export default defineRule({
   id: 'panic-across-ffi',
@@ -96,6 +97,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
           ? `${first.what} at ${where(first.file, first.node)}${when(first)}`
           : `\`${calleeName(first.via[0]!.callee)}()\`, which reaches ${first.what} at ${where(first.file, first.node)}${when(first)},`;
       const more = sites.length > 1 ? ` (and ${sites.length - 1} more panic site${sites.length > 2 ? 's' : ''})` : '';
+      const can = first.via.length === 0 && first.file === fn.file && isStub(fn, first.node) ? 'always panics' : 'can panic';
       // Under `panic = "abort"` guarded sites are reported too: say which boundary fails to help.
       // (A site a crate macro writes is looked up from its invocation, which sits in the body.)
       const boundary = analysis.enclosingBoundary(fn, first.via[0]?.node ?? first.invocation ?? first.node);
@@ -109,7 +111,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
       report({
         file: at.file,
         node: at.node,
-        message: `${what} can panic in \`${abiText(fn)} fn ${fn.name}\`${generatedNote(fn)}${guard}${more}: ${consequence}`,
+        message: `${what} ${can} in \`${abiText(fn)} fn ${fn.name}\`${generatedNote(fn)}${guard}${more}: ${consequence}`,
         help:
           (first.rethrows && first.via.length === 0 && !crate.settings.panicAbort ? rethrowHelp(fn.name) : panicHelp(crate.settings, fn.name, crateGuard)) +
           (fn.expanded ? ` (its code is written in the definition of \`${fn.generatedBy}!\`)` : ''),
@@ -131,6 +133,14 @@ function crateBoundary(crate: CrateModel): string | undefined {
   // The name first: `implType` walks a function's ancestors, and few functions are boundaries.
   const fn = crate.functions.filter((f) => boundaries.has(f.name) && !f.implType).map((f) => f.name).sort()[0];
   return fn && `${fn}(|| ..)`;
+}
+
+/** Does the body start with `todo!()`, `unimplemented!()`, `panic!(..)` or `unreachable!()` (a stub that panics on every call)? */
+function isStub(fn: FnInfo, site: Node): boolean {
+  const invocation = site.parent;
+  if (!fn.body || invocation?.type !== 'macro_invocation' || !/^(todo|unimplemented|panic|unreachable)$/.test(site.text)) return false;
+  const first = fn.body.namedChildren.find((c) => !c.type.endsWith('comment'));
+  return !!first && (sameNode(first, invocation) || (first.type === 'expression_statement' && sameNode(first.namedChild(0), invocation)));
 }
 
 /** `helper`, or `Db::row` for a method or associated function. */
