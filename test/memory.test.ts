@@ -20,7 +20,20 @@ it('has V8 collect the trees of finished crates once enough lines were analysed 
   // V8 starts a full collection when memory outside its heap grew by more than 64 MiB since the last one.
   expect(v8.getHeapStatistics().external_memory - before).toBeGreaterThan(64 * 1024 * 1024);
   // The collection is V8's own, incremental one: it ends in a task of the event loop some turns later.
-  while (!collected) await new Promise((r) => setImmediate(r));
+  // About one run in ten, V8 lets that first request pass without collecting (its limit for memory
+  // outside the heap is not always where the 64 MiB rule puts it); the next request, after the next
+  // crate, then gets the collection, as the pressure of both adds up. So: the trees go within a few
+  // requests, never by waiting alone.
+  let requests = 1;
+  for (let turns = 0; !collected; turns++) {
+    await new Promise((r) => setImmediate(r));
+    if (turns < 500 || collected) continue;
+    turns = 0;
+    requests++;
+    expect(requests, 'requests before the trees were collected').toBeLessThanOrEqual(4);
+    analysed(COLLECT_EVERY_LINES);
+    expect(releaseFinishedCrates()).toBe(true);
+  }
   // The count starts again after a request.
   expect(releaseFinishedCrates()).toBe(false);
 });
