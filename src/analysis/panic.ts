@@ -404,6 +404,7 @@ export class PanicAnalysis {
           // (here, or by every caller on this path); unchecked, callers that check `p` make it safe.
           const pointer = ctx && (m.method === 'unwrap' || m.method === 'expect') ? this.unwrappedPointer(ctx.fn, receiver) : undefined;
           if (pointer && (ctx!.nonNull?.has(pointer.name) || pointer.ptr.isChecked(n))) return null;
+          if (ctx && (m.method === 'unwrap' || m.method === 'expect') && pointsToPlace(ctx.fn.file, receiver)) return null;
           return { node: name.childForFieldName('field') ?? n, what: `\`.${m.method}()\``, ...(rethrows ? { detail: `re-raises the panic \`${this.boundaryName(receiver)}\` caught`, rethrows } : said), ...(pointer ? { nullAssert: pointer.name } : {}) };
         }
         const c = m ? null : asPathCall(n);
@@ -572,6 +573,22 @@ function cannotFail(file: SourceFile, receiver: Node): boolean {
   return isNulTerminatedConstant(receiver);
 }
 
+
+/**
+ * `p.as_ref()` / `p.as_mut()` of a pointer made from a reference (`let p = &obj as *const T;`,
+ * `ptr::addr_of!(obj)`, `NonNull::from(&obj).as_ptr()`): never null, so its unwrap cannot fail.
+ */
+function pointsToPlace(file: SourceFile, receiver: Node): boolean {
+  const inner = receiver.type === 'unsafe_block' ? tailExpression(receiver.namedChild(0) ?? receiver) : receiver;
+  const m = inner && asMethodCall(unparen(inner));
+  if (!m || m.args.length !== 0 || (m.method !== 'as_ref' && m.method !== 'as_mut')) return false;
+  const target = unparen(m.receiver);
+  const value = target.type === 'identifier' ? file.letValue(target) : target;
+  if (!value) return false;
+  const v = unparen(value);
+  if (v.type === 'type_cast_expression') return unparen(v.childForFieldName('value')!).type === 'reference_expression';
+  return v.type === 'macro_invocation' && /^addr_of(_mut)?$/.test(macroName(v) ?? '');
+}
 
 /**
  * Inside `if let Ok(..) = r { .. } else { .. }` (or `Err(..)`, `Some(..)`), the variant of `r` is
