@@ -11,7 +11,11 @@ import { nodeId, sameNode } from './node-fields.js';
 export type Node = Parser.SyntaxNode;
 
 /** Macros whose arguments are not Rust expressions or statements worth reading. */
-const OPAQUE_MACROS = new Set(['macro_rules', 'include_str', 'include_bytes', 'include', 'concat', 'stringify', 'env', 'option_env', 'cfg', 'compile_error']);
+/**
+ * Macros whose arguments are no code of this crate: text, configuration, or (`quote!` and friends, in
+ * a procedural macro crate) a template of code the macro writes into other crates.
+ */
+const OPAQUE_MACROS = new Set(['macro_rules', 'include_str', 'include_bytes', 'include', 'concat', 'stringify', 'env', 'option_env', 'cfg', 'compile_error', 'quote', 'quote_spanned', 'parse_quote', 'parse_quote_spanned']);
 
 export class SourceFile {
   readonly tree: Parser.Tree;

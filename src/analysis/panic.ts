@@ -430,7 +430,8 @@ export class PanicAnalysis {
         const op = n.childForFieldName('operator')?.text ?? '';
         const right = n.childForFieldName('right');
         const left = n.childForFieldName('left');
-        if (!right || !left) return null;
+        // An operator in what did not parse as code (`jni_sig!(() -> long)` read as `()` minus ..) is none.
+        if (!right || !left || n.hasError) return null;
         const float = looksFloat(left, floats) || looksFloat(right, floats);
         if (/^[/%]=?$/.test(op)) {
           if (isNonZeroConstant(right) || float || (ctx && isZeroTested(right, n, ctx.lengthTests))) return null;
