@@ -55,7 +55,8 @@ fn register(h: Handle) {
         if (!lock || !LOCKS.has(lock.method) || lock.args.length !== 0 || isFile(file, lock.receiver)) return;
         const ffi = crate.enclosingFfiFunction(file, n);
         const target = lock.receiver.text.replace(/\s+/g, '');
-        const shown = target.length > 30 ? 'the lock' : `\`${target}\``;
+        // Named as written (`self.most_recent_network_change`), unless it is a long expression.
+        const shown = target.length > 48 ? 'the lock' : `\`${target}\``;
         const field = lock.call.childForFieldName('function')?.childForFieldName('field') ?? lock.call;
         const call = `.${lock.method}().${outer.method}(${outer.method === 'expect' ? '..' : ''})`;
         const where = ffi ? ` (in \`extern "${ffi.abi}" fn ${ffi.name}\`, called from C)` : '';
