@@ -1,7 +1,8 @@
 /**
  * Text fixes that let tree-sitter-c parse real headers. Each replaces characters with spaces of the
  * same length (newlines kept), so every line and column still matches the file:
- * - the C++ guard `#ifdef __cplusplus / extern "C" { / #endif` and its closing `}`;
+ * - code only a C++ compiler sees (see blankCplusplusOnly), the `#ifdef __cplusplus / extern "C" {
+ *   / #endif` guard and its closing `}` among it, and bare `extern "C" { .. }` of C++-only headers;
  * - export and attribute macros (`FOO_API`, `FOO_DEPRECATED`, `CALLBACK`) in front of or after a
  *   prototype, which tree-sitter-c cannot know are macros.
  */
@@ -11,7 +12,6 @@ const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
 export function neutraliseHeader(text: string, knownMacros: ReadonlySet<string> = new Set()): string {
   let out = blankCommentsInDefines(text);
   out = blankCplusplusOnly(out);
-  out = blankCplusplusBlocks(out);
   out = blankBareExternC(out);
   out = blankExportMacros(out, new Set([...WELL_KNOWN_DECORATIONS, ...knownMacros, ...decorationMacros(text)]));
   out = blankMacroCallLines(out);
@@ -104,31 +104,6 @@ export function blankCplusplusOnly(text: string): string {
       continue;
     }
     if (blankIt) lines[i] = blank(l);
-  }
-  return lines.join('\n');
-}
-
-/** `#ifdef __cplusplus` ... `#endif` (and `#if defined(__cplusplus)`) hold only C++ linkage lines. */
-function blankCplusplusBlocks(text: string): string {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*#\s*(ifdef\s+__cplusplus|if\s+defined\s*\(?\s*__cplusplus\s*\)?)\s*(\/\/.*|\/\*.*\*\/)?\s*$/.test(lines[i]!)) continue;
-    let j = i + 1;
-    let depth = 0;
-    for (; j < lines.length; j++) {
-      const l = lines[j]!;
-      if (/^\s*#\s*if/.test(l)) depth++;
-      else if (/^\s*#\s*endif/.test(l)) {
-        if (depth === 0) break;
-        depth--;
-      }
-    }
-    if (j >= lines.length) continue;
-    const body = lines.slice(i + 1, j);
-    // Only guards that hold linkage lines (`extern "C" {`, `}`), never real declarations.
-    if (!body.every((l) => /^\s*(extern\s+"C"\s*\{?|\{|\})?\s*(\/\/.*|\/\*.*\*\/)?\s*$/.test(l))) continue;
-    for (let k = i; k <= j; k++) lines[k] = blank(lines[k]!);
-    i = j;
   }
   return lines.join('\n');
 }
