@@ -4,9 +4,10 @@ import type { FnInfo } from '../src/model/functions.js';
 import { externalMacroArguments } from '../src/model/macros.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import type { Node } from '../src/source.js';
-import { asMethodCall, asPathCall, lastOf, mentions, unparen } from '../src/syntax.js';
+import { asMethodCall, asPathCall, lastOf, unparen } from '../src/syntax.js';
 import { escapeRegExp } from '../src/regexp.js';
 import { resolveCallee } from '../src/analysis/callees.js';
+import { freedBy } from '../src/analysis/frees.js';
 
 /** Owners whose `into_raw` hands memory to C, and what takes it back. */
 const OWNERS = new Set(['Box', 'CString', 'Arc', 'Rc', 'String', 'Vec']);
@@ -76,7 +77,7 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
     const external = externalMacroArguments(crate, [...new Set(unreleased.map((u) => u.pointee))]);
     const attributed = typesWithMacroAttributes(crate, new Set(unreleased.map((u) => u.pointee)));
     // An export that frees C strings with the C allocator (`dc_str_unref(s) { libc::free(s) }`): the one C callers will use.
-    const cFree = exported.find((r) => r.params.some((p) => p.isRawPointer && C_CHARS.has(pointeeName(p.type) ?? '') && callsCFree(r, p.name)));
+    const cFree = exported.find((r) => r.params.some((p) => p.isRawPointer && C_CHARS.has(pointeeName(p.type) ?? '') && freedBy(r, p.name) === 'free'));
     for (const { fn, pointee, handoff } of unreleased) {
       if (external.has(pointee) || attributed.has(pointee)) continue;
       const returned = fn.node.childForFieldName('return_type')!.text.replace(/\s+/g, ' ');
@@ -108,19 +109,6 @@ pub unsafe extern "C" fn parser_free(p: *mut Parser) {
 
 /** Rust's names for C's `char`. */
 const C_CHARS = new Set(['c_char', 'c_uchar', 'c_schar']);
-
-/** Does `fn` hand its parameter `name` to C's `free` (`libc::free(s)`, `libc::free(s.cast())`)? */
-function callsCFree(fn: FnInfo, name: string): boolean {
-  if (!fn.body) return false;
-  let found = false;
-  fn.file.walkBody(fn.body, (n) => {
-    if (found) return false;
-    const c = asPathCall(n);
-    if (c && c.name === 'free' && /^(libc|)$/.test(lastOf(c.qualifier)) && c.args[0] && mentions(c.args[0], name)) found = true;
-    return undefined;
-  });
-  return found;
-}
 
 /** Attributes that are no macro a crate could write a free function with. */
 const BUILTIN_ATTRIBUTES = new Set(['derive', 'repr', 'allow', 'warn', 'deny', 'forbid', 'expect', 'doc', 'cfg', 'cfg_attr', 'non_exhaustive', 'must_use', 'deprecated', 'automatically_derived', 'rustfmt', 'clippy']);

@@ -2,7 +2,7 @@ import { abiHeaders } from '../src/c/abi-headers.js';
 import type { CParam } from '../src/c/header.js';
 import type { FnInfo } from '../src/model/functions.js';
 import { defineRule } from '../src/rule.js';
-import { asPathCall, lastOf, mentions } from '../src/syntax.js';
+import { freedBy } from '../src/analysis/frees.js';
 
 const LENGTH_NAME = /(^|_)(len|length|size|sz|n|count|cnt|nbytes|bytes|bytelen)$|^n[_A-Z]|Len(gth)?$|Size$/;
 
@@ -62,16 +62,7 @@ export default defineRule({
  */
 function takesBack(fn: FnInfo, i: number): boolean {
   const param = fn.params[i];
-  if (!param?.isRawPointer || !fn.body) return false;
-  let found = false;
-  fn.file.walkBody(fn.body, (n) => {
-    if (found) return false;
-    const c = asPathCall(n);
-    const frees = c && ((c.name === 'from_raw' && lastOf(c.qualifier) === 'CString') || (c.name === 'free' && /^(libc|)$/.test(lastOf(c.qualifier))));
-    if (frees && c.args[0] && mentions(c.args[0], param.name)) found = true;
-    return undefined;
-  });
-  return found;
+  return !!param?.isRawPointer && freedBy(fn, param.name) !== undefined;
 }
 
 /** The Rust side never reads parameter `i` (`_os_name`: a deprecated parameter the header says to pass NULL for). */
