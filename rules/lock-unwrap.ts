@@ -83,12 +83,7 @@ function isFile(file: SourceFile, receiver: Node): boolean {
   if (r.type !== 'identifier') return OPENS_FILE.test(r.text);
   const value = file.letValue(r);
   if (value) return OPENS_FILE.test(value.text.replace(/^\s+/, ''));
-  // A parameter (or annotated local) whose type names `File`.
-  for (const a of file.ancestors(r)) {
-    if (a.type !== 'function_item') continue;
-    const params = a.childForFieldName('parameters')?.namedChildren ?? [];
-    const p = params.find((x) => x.type === 'parameter' && x.childForFieldName('pattern')?.text === r.text);
-    return !!p && /^&?\s*(mut\s+)?((std::)?fs::)?File$/.test(p.childForFieldName('type')?.text ?? '');
-  }
-  return false;
+  // A parameter whose type names `File`.
+  const type = file.parameterOf(r)?.param.childForFieldName('type');
+  return !!type && /^&?\s*(mut\s+)?((std::)?fs::)?File$/.test(type.text);
 }

@@ -198,13 +198,10 @@ function executorOf(file: SourceFile, qualifier: string | null): Executor {
 function forwardingFunction(file: SourceFile, future: Node): Node | null {
   const e = unparen(future);
   if (e.type !== 'identifier' || file.letValue(e) !== null) return null;
-  for (const a of file.ancestors(e)) {
-    if (a.type === 'closure_expression') return null;
-    if (a.type !== 'function_item') continue;
-    const params = a.childForFieldName('parameters')?.namedChildren ?? [];
-    return params.some((p) => p.type === 'parameter' && p.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') === e.text) ? a : null;
-  }
-  return null;
+  const bound = file.parameterOf(e);
+  // Inside a closure, the future may be handed on several times, or later.
+  if (!bound || [...file.ancestors(e)].some((a) => a.type === 'closure_expression' && a.startIndex > bound.fn.startIndex)) return null;
+  return bound.fn;
 }
 
 /**

@@ -236,6 +236,20 @@ export class SourceFile {
   }
 
   /**
+   * The `parameter` of the innermost function enclosing `ident` that binds its name (`p`, `mut p`),
+   * with that function; null when it has none. (Whether a `let` rebinds the name is `letValue`'s.)
+   */
+  parameterOf(ident: Node): { fn: Node; param: Node } | null {
+    for (const a of this.ancestors(ident)) {
+      if (a.type !== 'function_item') continue;
+      const params = a.childForFieldName('parameters')?.namedChildren ?? [];
+      const param = params.find((p) => p.type === 'parameter' && p.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') === ident.text);
+      return param ? { fn: a, param } : null;
+    }
+    return null;
+  }
+
+  /**
    * The value of the nearest `let name = value;` (or `let mut name`) before `ident` that binds its name,
    * looking in each enclosing block up to the function (or, with `stopAtClosure`, the closure) holding it.
    * Null when there is none or it has no value.

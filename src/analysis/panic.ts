@@ -266,11 +266,8 @@ export class PanicAnalysis {
 
   /** For `p.as_ref()` / `p.as_mut()` on a raw-pointer parameter of `fn` (or a local copy of one): that parameter. */
   private unwrappedPointer(fn: FnInfo, receiver: Node): { name: string; ptr: PointerParam } | undefined {
-    // `unsafe { p.as_ref() }.unwrap()`
-    const inner = receiver.type === 'unsafe_block' ? tailExpression(receiver.namedChild(0) ?? receiver) : receiver;
-    const m = inner && asMethodCall(unparen(inner));
-    if (!m || m.args.length !== 0 || (m.method !== 'as_ref' && m.method !== 'as_mut') || !fn.body) return undefined;
-    const target = unparen(m.receiver);
+    const target = asRefTarget(receiver);
+    if (!target || !fn.body) return undefined;
     const found = rawPointerParams(fn, this.nullContext).find(({ ptr }) => ptr.isPointerExpr(target));
     return found && { name: found.param.name, ptr: found.ptr };
   }
@@ -575,15 +572,20 @@ function cannotFail(file: SourceFile, receiver: Node): boolean {
 }
 
 
+/** `p` in `p.as_ref()` / `p.as_mut()`, also written `unsafe { p.as_ref() }`. */
+function asRefTarget(receiver: Node): Node | null {
+  const inner = receiver.type === 'unsafe_block' ? tailExpression(receiver.namedChild(0) ?? receiver) : receiver;
+  const m = inner && asMethodCall(unparen(inner));
+  return m && m.args.length === 0 && (m.method === 'as_ref' || m.method === 'as_mut') ? unparen(m.receiver) : null;
+}
+
 /**
  * `p.as_ref()` / `p.as_mut()` of a pointer made from a reference (`let p = &obj as *const T;`,
  * `ptr::addr_of!(obj)`, `NonNull::from(&obj).as_ptr()`): never null, so its unwrap cannot fail.
  */
 function pointsToPlace(file: SourceFile, receiver: Node): boolean {
-  const inner = receiver.type === 'unsafe_block' ? tailExpression(receiver.namedChild(0) ?? receiver) : receiver;
-  const m = inner && asMethodCall(unparen(inner));
-  if (!m || m.args.length !== 0 || (m.method !== 'as_ref' && m.method !== 'as_mut')) return false;
-  const target = unparen(m.receiver);
+  const target = asRefTarget(receiver);
+  if (!target) return false;
   const value = target.type === 'identifier' ? file.letValue(target) : target;
   if (!value) return false;
   const v = unparen(value);
