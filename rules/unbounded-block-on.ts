@@ -144,7 +144,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     for (const w of waits) {
       if (called.has(w)) continue;
       const { file, call: n, future } = w;
-      if (bounded(file, future) || receivesOnly(file, future) || inProgramMain(file, n)) continue;
+      if (bounded(file, future) || receivesOnly(file, future, timeouts) || inProgramMain(file, n)) continue;
       const ffi = crate.enclosingFfiFunction(file, n);
       const shown = future.text.replace(/\s+/g, ' ');
       // Start at `block_on` itself: a receiver chain may span several lines before it.
@@ -208,24 +208,12 @@ function forwardingFunction(file: SourceFile, future: Node): Node | null {
  * A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a
  * pump `async { while let Some(t) = rx.recv().await { run(t); } }`): the async form of the
  * blocking `recv()` this rule leaves alone (see the notes), waiting for the next event by design.
+ * Judged like a bounded block whose every other wait is a receive.
  */
-function receivesOnly(file: SourceFile, future: Node): boolean {
+function receivesOnly(file: SourceFile, future: Node, timeouts: ReadonlySet<string>): boolean {
   const isRecv = (e: Node): boolean => /^(recv|recv_async)$/.test(asMethodCall(unparen(e))?.method ?? '');
   const e = unparen(future);
-  if (isRecv(e)) return true;
-  if (e.type !== 'async_block') return false;
-  let awaits = 0;
-  let others = false;
-  file.walkBody(e, (n) => {
-    if (others) return false;
-    if (n !== e && (n.type === 'async_block' || n.type === 'closure_expression')) return false;
-    if (n.type === 'await_expression') {
-      awaits++;
-      if (!isRecv(n.namedChild(0)!)) others = true;
-    } else if (n.type === 'macro_invocation' && AWAITING_MACROS[macroName(n) ?? '']) others = true;
-    return undefined;
-  });
-  return awaits > 0 && !others;
+  return isRecv(e) || (e.type === 'async_block' && asyncBlockBounded(file, e, isRecv, timeouts));
 }
 
 /**
