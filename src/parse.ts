@@ -21,7 +21,14 @@ export function rustParserInstance(): Parser {
  *   qualifier inside them (tree-sitter-rust#250): those keywords are blanked out;
  * - it reads `&raw` as the start of a raw borrow (`&raw const x`) even when `raw` is a variable
  *   (`parse(&raw)`), and fails on the rest of the statement: such a borrow of a variable named
- *   `raw` is read as `!raw`, an expression of the same name and length.
+ *   `raw` is read as `!raw`, an expression of the same name and length;
+ * - it rejects a lifetime before a trait in a trait object (`Box<dyn 'a + FnOnce()>`): the lifetime
+ *   bound is blanked (no analysis looks at lifetimes);
+ * - it rejects `pub impl`, which attribute macros accept (`#[extend::ext] pub impl<T> Ext for T`):
+ *   the visibility is blanked;
+ * - it rejects an empty bound in a where clause (`where T:,`, which macros write): the predicate is
+ *   blanked.
+ * Attributes on the fields of a struct pattern are another gap; see `reparseFixingPatterns`.
  */
 export function neutraliseRust(text: string): string {
   let out = text;
@@ -31,8 +38,48 @@ export function neutraliseRust(text: string): string {
       .replace(/(^|[\s;{}])safe(\s+(?:fn|static)\b)/g, (_m, pre: string, rest: string) => pre + '    ' + rest);
   }
   if (out.includes('&raw')) out = out.replace(/(?<!&)&raw\b(?!\s*(?:const|mut)\b)/g, '!raw');
+  if (out.includes("dyn '")) out = out.replace(/(\bdyn\s+)('[A-Za-z_]\w*\s*\+)/g, (_m, pre: string, bound: string) => pre + blank(bound));
+  if (out.includes('impl')) out = out.replace(/\bpub(?:\s*\([^()]*\))?(?=\s+(?:unsafe\s+)?impl\b)/g, blank);
+  if (out.includes('where')) out = out.replace(/(\bwhere\s+(?:[^{};]*?,\s*)?)([A-Za-z_]\w*\s*:\s*,)/g, (_m, pre: string, empty: string) => pre + blank(empty));
   return out;
 }
+
+/** The same number of characters, line breaks kept: offsets, lines and columns do not move. */
+function blank(text: string): string {
+  return text.replace(/[^\n]/g, ' ');
+}
+
+/**
+ * tree-sitter-rust 0.24 rejects attributes on the fields of a struct pattern (`Some { a, #[cfg(x)] b, .. } =>`,
+ * as wasmtime and mullvad write them), and the function holding one is then not analysed. When a
+ * parse has errors, such attributes in the items holding the errors are blanked (a field's cfg
+ * matters to no analysis) and the text parsed again; the new tree is kept if it has fewer errors.
+ * Returns the text and tree to use.
+ */
+export function reparseFixingPatterns(text: string, tree: Parser.Tree, budgetMs?: number): { text: string; tree: Parser.Tree } {
+  if (!tree.rootNode.hasError || !text.includes('#[')) return { text, tree };
+  const errors = tree.rootNode.descendantsOfType('ERROR');
+  // The error may start before the attribute (`if let S {` alone) or after it: the whole item is searched.
+  const items = new Map<number, number>();
+  for (const e of errors) {
+    let top: Parser.SyntaxNode = e;
+    while (top.parent && top.parent.type !== 'source_file') top = top.parent;
+    items.set(top.startIndex, Math.max(items.get(top.startIndex) ?? 0, top.endIndex));
+  }
+  let fixed = text;
+  for (const [start, end] of items) {
+    FIELD_ATTRIBUTE.lastIndex = start;
+    for (let m = FIELD_ATTRIBUTE.exec(text); m && m.index < end; m = FIELD_ATTRIBUTE.exec(text)) {
+      fixed = fixed.slice(0, m.index) + blank(m[0]) + fixed.slice(m.index + m[0].length);
+    }
+  }
+  if (fixed === text) return { text, tree };
+  const again = parseRust(fixed, budgetMs);
+  return !again.rootNode.hasError || again.rootNode.descendantsOfType('ERROR').length < errors.length ? { text: fixed, tree: again } : { text, tree };
+}
+
+/** An outer attribute followed by a field pattern: `#[cfg(x)] name,`, `#[cfg(x)] ref mut name: _`. */
+const FIELD_ATTRIBUTE = /#\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)*\](?=\s*(?:ref\s+)?(?:mut\s+)?[A-Za-z_]\w*\s*[:,}])/g;
 
 /** Thrown when parsing a file takes longer than its budget (`--max-parse-seconds`). */
 export class ParseTimeout extends Error {}

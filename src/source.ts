@@ -4,7 +4,7 @@
  * offsets) and walked as if they were ordinary children of the invocation.
  */
 import type Parser from 'tree-sitter';
-import { neutraliseRust, parseRust, parseRustRange } from './parse.js';
+import { neutraliseRust, parseRust, parseRustRange, reparseFixingPatterns } from './parse.js';
 import type { Span } from './findings.js';
 import { nodeId, sameNode } from './node-fields.js';
 
@@ -34,8 +34,10 @@ export class SourceFile {
     /** Give up parsing (throwing `ParseTimeout`) after this many milliseconds. */
     parseBudgetMs?: number,
   ) {
-    this.parsedText = neutraliseRust(text);
-    this.tree = parseRust(this.parsedText, parseBudgetMs);
+    const neutral = neutraliseRust(text);
+    const parsed = reparseFixingPatterns(neutral, parseRust(neutral, parseBudgetMs), parseBudgetMs);
+    this.parsedText = parsed.text;
+    this.tree = parsed.tree;
     this.lineStarts = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
   }
