@@ -254,6 +254,16 @@ function measures(corpus, ctx) {
         return ffiguard(warmArgs);
       },
     },
+    {
+      id: 'edited-ordinary',
+      label: 'ffiguard warm, 1 ordinary file edited',
+      command: 'the warm command, after appending a comment line to a file of the same crate that holds no text a rule or the crate model reads',
+      skip: noCaching ?? (corpus.ordinaryFile ? null : 'the crate of the edited FFI file has no file without trigger text'),
+      run: () => {
+        fs.appendFileSync(corpus.ordinaryFile, `// benchmark edit ${++edits}\n`);
+        return ffiguard(warmArgs);
+      },
+    },
   ];
 }
 
@@ -338,6 +348,35 @@ function rowsTable(rows) {
 
 // ---------------------------------------------------------------------------------------------------
 // Corpora.
+
+/**
+ * The file edited for the "1 ordinary file edited" run: in the crate of the FFI file the other edit
+ * touches, the first Rust file (by path) whose text has nothing any rule or the crate model looks for,
+ * as ffiguard's own prefilter decides (with every rule, the default configuration). What most edits
+ * in a big crate are. Undefined when there is none, or this ffiguard has no prefilter.
+ */
+async function ordinaryFile(editFile, ffiguardDir) {
+  const crateOf = (file) => {
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(path.join(dir, 'Cargo.toml'))) return dir;
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  };
+  const root = crateOf(editFile);
+  if (!root) return undefined;
+  const load = (p) => import(path.join(ffiguardDir, 'dist', p));
+  let prefilter, rules, config;
+  try {
+    [{ prefilter }, { ALL_RULES: rules }, { DEFAULT_CONFIG: config }] = await Promise.all([load('src/prefilter.js'), load('rules/index.js'), load('src/config.js')]);
+  } catch {
+    return undefined;
+  }
+  const sources = rustFiles(root)
+    .filter((f) => crateOf(f) === root && !path.relative(root, f).split(path.sep).includes('target'))
+    .sort()
+    .map((f) => ({ path: f, text: fs.readFileSync(f, 'utf8') }));
+  return prefilter(sources, rules, config).later[0]?.path;
+}
 
 function generatedCorpus(mix, lines, opts, work) {
   log(`generating ${mix}, ${thousands(lines)} lines`);
@@ -448,6 +487,7 @@ async function main() {
   else if (ctx.rss === 'proc-vmhwm') notes.push('peak RSS: /proc VmHWM polled every 50 ms, the whole process (worker threads included)');
   try {
     const corpora = [...opts.mixes.map((m) => generatedCorpus(m, opts.lines, opts, ctx.work)), ...opts.dirs.map((d) => realCorpus(d, ctx.work))];
+    for (const c of corpora) c.ordinaryFile = await ordinaryFile(c.editFile, opts.ffiguard);
     const rows = [];
     for (const c of corpora) rows.push(...(await benchCorpus(c, ctx)));
     const soakResult = opts.soak ? await soak(opts, ctx.work) : null;
@@ -462,7 +502,8 @@ async function main() {
     if (soakResult) console.log('\n' + soakSummary(soakResult));
 
     const { ffiguard: _f, out: _o, ...shownOpts } = opts;
-    const results = { ...info, options: shownOpts, notes, corpora: corpora.map(({ dir: _d, editFile, ...c }) => ({ ...c, editFile: path.relative(path.join(ctx.work), editFile) })), rows, soak: soakResult };
+    const relative = (f) => (f ? path.relative(ctx.work, f) : null);
+    const results = { ...info, options: shownOpts, notes, corpora: corpora.map(({ dir: _d, editFile, ordinaryFile: o, ...c }) => ({ ...c, editFile: relative(editFile), ordinaryFile: relative(o) })), rows, soak: soakResult };
     fs.writeFileSync(opts.out, JSON.stringify(results, null, 1) + '\n');
     log(`wrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
   } finally {

@@ -14,6 +14,7 @@ import { parseHeaders, type HeaderFile } from './c/header.js';
 import { isHeader } from './discover.js';
 import { ParseTimeout } from './parse.js';
 import { prefilter } from './prefilter.js';
+import type { LeftOutRecord } from './left-out.js';
 import { holdsWord } from './regexp.js';
 import { SourceFile, type Node } from './source.js';
 import { Suppressions } from './suppress.js';
@@ -35,6 +36,8 @@ export interface CrateAnalysis {
   filesParsed: number;
   /** Files the prefilter showed no rule needs, and that were never parsed. */
   filesNotParsed: number;
+  /** What the analysis learnt of the files it never parsed (see left-out.ts); undefined without the prefilter. */
+  leftOut?: LeftOutRecord;
 }
 
 /** Runs every rule over one crate whose file contents are given (what the fixture tests call directly). */
@@ -93,7 +96,7 @@ export async function analyzeCrate(
   };
   const config = opts.config ?? DEFAULT_CONFIG;
   const rust = sources.filter((s) => !isHeader(s.path));
-  const { parse: now, later } = opts.prefilter === false ? { parse: rust, later: [] } : prefilter(rust, rules, config);
+  const { parse: now, later, questions } = opts.prefilter === false ? { parse: rust, later: [], questions: undefined } : prefilter(rust, rules, config);
   for (const src of later) opts.progress?.(1, lineCount(src.text));
   for (const [i, src] of now.entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
@@ -199,7 +202,13 @@ export async function analyzeCrate(
     if (!d) findings.push(f);
     else if (opts.includeSuppressed) findings.push({ ...f, suppression: { kind: d.kind, justification: d.justification } });
   }
-  return { findings, notifications, filesParsed: files.length + later.length + headers.length, filesNotParsed: later.length - crate.laterParsed() };
+  return {
+    findings,
+    notifications,
+    filesParsed: files.length + later.length + headers.length,
+    filesNotParsed: later.length - crate.laterParsed(),
+    ...(questions ? { leftOut: crate.leftOut(questions) } : {}),
+  };
 }
 
 /** Does the crate generate its C header with cbindgen (a `cbindgen.toml`, or cbindgen in its Cargo.toml)? */

@@ -1,7 +1,8 @@
 /**
  * The incremental cache: one JSON file per crate holding the fingerprint of every file (mtime, size,
  * content hash) and the crate's findings. A re-scan that finds every fingerprint unchanged reuses the
- * findings without parsing; a changed file re-analyses its crate. Never trees, never code.
+ * findings without parsing; a changed file re-analyses its crate, unless it is one the analysis never
+ * parsed and its edit changed nothing the analysis asked of its text (left-out.ts). Never trees, never code.
  *
  * The key covers everything else a result depends on: ffiguard's own code (a hash of its modules, so
  * a rebuilt checkout never reads stale results), the grammar versions, and the configuration. A cache
@@ -18,8 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Notification, Span } from './findings.js';
 import { temporaryFile } from './interrupt.js';
+import { isLeftOutRecord, type LeftOutRecord } from './left-out.js';
 
-const FORMAT = 3;
+const FORMAT = 4;
 
 export interface CacheEntry {
   key: string;
@@ -28,6 +30,8 @@ export interface CacheEntry {
   /** `hash` is `skipped` for a file over the size limit; `text: false` marks one that is not UTF-8. */
   files: Record<string, { mtimeMs: number; size: number; hash: string; lines?: number; text?: false }>;
   result: { findings: Finding[]; notifications: Notification[]; filesParsed: number; filesNotParsed: number };
+  /** What the analysis learnt of the files it never parsed: an edit to one of them may leave the result as it is. */
+  leftOut?: LeftOutRecord;
 }
 
 /** The cache file of the crate at `root`, inside `dir`. */
@@ -268,10 +272,12 @@ function toEntry(data: unknown, key: string): CacheEntry | undefined {
   if (!r.notifications.every((n) => typeof (n as Notification)?.message === 'string')) return undefined;
   const findings = unpackFindings(r);
   if (!findings) return undefined;
+  if (d.leftOut !== undefined && !isLeftOutRecord(d.leftOut)) return undefined;
   return {
     key,
     writtenAt: d.writtenAt,
     files: d.files as CacheEntry['files'],
     result: { findings, notifications: r.notifications as Notification[], filesParsed: r.filesParsed, filesNotParsed: r.filesNotParsed },
+    ...(d.leftOut ? { leftOut: d.leftOut } : {}),
   };
 }

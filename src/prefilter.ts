@@ -39,6 +39,11 @@ export interface Prefiltered<T> {
   parse: T[];
   /** Files no rule needs unless a function they define is called from parsed code. */
   later: T[];
+  /**
+   * What the decision asked of each file's text: a file left out gives the same answers, whatever its
+   * edits, is left out again (the other files unchanged). See left-out.ts.
+   */
+  questions: RegExp[];
 }
 
 export function prefilter<T extends { text: string }>(sources: T[], rules: readonly Rule[], config: AnalyzerConfig): Prefiltered<T> {
@@ -47,13 +52,18 @@ export function prefilter<T extends { text: string }>(sources: T[], rules: reado
   const anyTrigger = new RegExp(patterns.map((p) => p.source).join('|'), 'm');
   const parse: T[] = [];
   const later: T[] = [];
+  const questions = [anyTrigger];
   for (const s of sources) (anyTrigger.test(s.text) ? parse : later).push(s);
   // An invocation of one of the crate's macros may write an FFI function (`ffi_fn! { fn f() {..} }`,
   // `declare_vec!(name)`): files that invoke them are parsed too. Macros are defined in parsed files.
   const macros = new Set<string>();
   for (const s of parse) for (const m of s.text.matchAll(/\bmacro_rules!\s*(?:r#)?(\w+)/g)) macros.add(m[1]!);
   let rest = later;
-  if (macros.size > 0) rest = moveMatching(rest, parse, new RegExp(`\\b(${[...macros].map(escapeRegExp).join('|')})\\s*!`));
+  if (macros.size > 0) {
+    const invokes = new RegExp(`\\b(${[...macros].map(escapeRegExp).join('|')})\\s*!`);
+    questions.push(invokes);
+    rest = moveMatching(rest, parse, invokes);
+  }
   // A guard can wrap another one: `fn ffi_call<F: FnOnce()>(f: F) { guarded(f) }` where `guarded` calls
   // `catch_unwind`. Files that define closure-taking functions calling a known guard or wrapper are
   // parsed too, until no new wrapper turns up.
@@ -68,7 +78,9 @@ export function prefilter<T extends { text: string }>(sources: T[], rules: reado
     rest = rest.filter((s) => !wrappers.includes(s));
     grew = guards.size > before;
   }
-  return { parse, later: rest };
+  // A left-out file does not take a closure or names no guard of the final set (which holds every earlier one).
+  if (guards.size > 0) questions.push(TAKES_CLOSURE, new RegExp(`\\b(${[...guards].map(escapeRegExp).join('|')})\\b`));
+  return { parse, later: rest, questions };
 }
 
 /** Moves the sources matching `pattern` into `into`; returns the others. */

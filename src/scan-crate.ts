@@ -12,6 +12,7 @@ import type { CrateSettings } from './crate-unit.js';
 import { dedupeFindings, type Finding, type Notification } from './findings.js';
 import { cacheFile, loadCached, saveCached, type CacheEntry } from './cache.js';
 import { analysed, releaseFinishedCrates } from './memory.js';
+import { compileQuestions, leftOutSignature, type LeftOutRecord } from './left-out.js';
 
 export interface CrateJob {
   root: string;
@@ -57,6 +58,8 @@ export type FileProgress = (files: number, lines: number) => void;
  * The crate's findings from the cache when no file changed since they were recorded, else undefined.
  * Cheap: a file whose size and mtime are as recorded is not read (unless it was written in the same
  * moment as the cache, when a same-size edit could hide behind an unchanged mtime: then it is hashed).
+ * A changed file the analysis never parsed, whose text still answers what the analysis asked of it
+ * (see left-out.ts), leaves the findings as they were.
  * The pool asks this in the main thread first, so that an unchanged workspace starts no worker.
  */
 export async function cachedScan(job: CrateJob, progress?: FileProgress): Promise<CrateScan | undefined> {
@@ -68,6 +71,8 @@ export async function cachedScan(job: CrateJob, progress?: FileProgress): Promis
   const fingerprints: CacheEntry['files'] = {};
   let rehashed = false;
   let lines = 0;
+  let compiled: RegExp[] | undefined;
+  const questions = (): RegExp[] | undefined => (compiled ??= previous.leftOut && compileQuestions(previous.leftOut));
   for (const file of job.files) {
     const known = previous.files[file];
     if (!known) return undefined;
@@ -87,8 +92,13 @@ export async function cachedScan(job: CrateJob, progress?: FileProgress): Promis
       } catch {
         return undefined;
       }
-      if (hashBytes(bytes) !== known.hash) return undefined;
-      now = { ...known, mtimeMs: stat.mtimeMs, size: stat.size };
+      const hash = hashBytes(bytes);
+      if (hash === known.hash) now = { ...known, mtimeMs: stat.mtimeMs, size: stat.size };
+      else {
+        const edited = stat.size <= job.maxFileSize ? leftOutEdit(previous.leftOut, questions, file, bytes) : undefined;
+        if (!edited) return undefined;
+        now = { mtimeMs: stat.mtimeMs, size: stat.size, hash, lines: edited.lines };
+      }
       rehashed = true;
     }
     fingerprints[file] = now;
@@ -98,9 +108,24 @@ export async function cachedScan(job: CrateJob, progress?: FileProgress): Promis
     }
   }
   // Record what was re-hashed (a checkout or `touch` moved mtimes), so the next run need not hash again.
-  if (rehashed) await saveCached(cache, { key: job.cacheKey, writtenAt: Date.now(), files: fingerprints, result: previous.result });
+  if (rehashed) await saveCached(cache, { ...previous, key: job.cacheKey, writtenAt: Date.now(), files: fingerprints });
   progress?.(job.files.length, lines);
   return { ...previous.result, filesRead, lines, cached: true };
+}
+
+/**
+ * An edited file that leaves the cached result as it is: one the analysis never parsed, still valid
+ * UTF-8, whose text answers every question the analysis asked of it as before. Its line count, or
+ * undefined when the crate must be analysed again.
+ */
+function leftOutEdit(leftOut: LeftOutRecord | undefined, questions: () => RegExp[] | undefined, file: string, bytes: Buffer): { lines: number } | undefined {
+  const recorded = leftOut?.files[file];
+  if (!recorded) return undefined;
+  const text = decodeUtf8(bytes);
+  if (typeof text !== 'string') return undefined;
+  const asked = questions();
+  if (!asked || leftOutSignature(text, asked) !== recorded) return undefined;
+  return { lines: lineCount(text) };
 }
 
 /**
@@ -163,7 +188,9 @@ export async function scanCrate(job: CrateJob, progress?: FileProgress): Promise
   // A result that depends on the machine's speed (a parse cut off by --max-parse-seconds) or on a file
   // that could not be read is not kept: the next run may do better.
   const transient = notifications.some((n) => n.level === 'error') || result.notifications.some((n) => n.message.includes('--max-parse-seconds'));
-  if (cache && !transient && Object.keys(fingerprints).length === job.files.length) await saveCached(cache, { key: job.cacheKey, writtenAt, files: fingerprints, result: scanned });
+  if (cache && !transient && Object.keys(fingerprints).length === job.files.length) {
+    await saveCached(cache, { key: job.cacheKey, writtenAt, files: fingerprints, result: scanned, ...(result.leftOut ? { leftOut: result.leftOut } : {}) });
+  }
   analysed(lines);
   return { ...scanned, filesRead, lines, cached: false };
 }

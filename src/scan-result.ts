@@ -18,7 +18,7 @@ export interface ScanResult {
   /** Of those, files the textual prefilter showed no rule needs: never parsed. */
   filesNotParsed?: number;
   cratesScanned: number;
-  /** Crates whose findings were taken from the incremental cache, every file being unchanged. */
+  /** Crates whose findings were taken from the incremental cache: no file changed, or none in a way their analysis could see. */
   cratesCached?: number;
   elapsedMs: number;
   /** Absolute directory the user ran from; text and compact paths are relative to it. */

@@ -97,6 +97,89 @@ describe('reports do not depend on the number of jobs or on the cache', () => {
   }, 120_000);
 });
 
+describe('an edit to a file the analysis never parsed', () => {
+  /**
+   * A crate whose lib.rs exports two functions: one calls a helper in helpers.rs (parsed when the call
+   * is followed), one calls `decode_len`, which no file defines yet. util.rs has no text any rule or
+   * the model needs, and nothing calls into it: the prefilter leaves it out and nothing parses it.
+   */
+  function crate(): { dir: string; util: string; helpers: string } {
+    const dir = fs.mkdtempSync(path.join(work, 'left-out-'));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "lo"\nversion = "0.1.0"\nedition = "2021"\n');
+    fs.writeFileSync(
+      path.join(dir, 'src', 'lib.rs'),
+      'mod helpers;\nmod util;\n\n#[no_mangle]\npub extern "C" fn parse_it(n: u32) -> u32 {\n    helpers::parse_number(n)\n}\n\n#[no_mangle]\npub extern "C" fn length_of(n: u32) -> u32 {\n    decode_len(n)\n}\n',
+    );
+    const helpers = path.join(dir, 'src', 'helpers.rs');
+    fs.writeFileSync(helpers, 'pub fn parse_number(n: u32) -> u32 {\n    n.to_string().parse().unwrap()\n}\n');
+    const util = path.join(dir, 'src', 'util.rs');
+    fs.writeFileSync(util, 'pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n');
+    return { dir, util, helpers };
+  }
+  const scanned = async (dir: string, cache: boolean) => {
+    const result = await scan({ paths: [dir], cwd: dir, jobs: 1, cache });
+    return { report: renderReport('compact', result, { color: false, version: '0' }).replace(/\(.*\)\n$/, ''), cached: result.cratesCached ?? 0 };
+  };
+  /** Edits `file`, scans with the cache, and checks the findings are those of a scan without it. */
+  async function edit(dir: string, file: string, text: string): Promise<{ cached: number; report: string }> {
+    fs.writeFileSync(file, text);
+    const warm = await scanned(dir, true);
+    expect(warm.report).toBe((await scanned(dir, false)).report);
+    return warm;
+  }
+
+  it('keeps the cached findings when the edit changes nothing the analysis asked of the file', async () => {
+    const c = crate();
+    const cold = await scanned(c.dir, true);
+    expect(cold.cached).toBe(0);
+    expect(cold.report).toMatch(/parse_it/);
+    const body = await edit(c.dir, c.util, '// Sums.\npub fn add(a: u32, b: u32) -> u32 {\n    let s = a.wrapping_add(b);\n    s\n}\n');
+    expect(body.cached).toBe(1);
+    expect(body.report).toBe(cold.report);
+    // The edit is recorded: the next scan need not read the file again.
+    expect((await scanned(c.dir, true)).cached).toBe(1);
+    const comment = await edit(c.dir, c.util, fs.readFileSync(c.util, 'utf8') + '// more\n');
+    expect(comment.cached).toBe(1);
+  });
+
+  it('analyses the crate again when the file now holds what a rule or the model reads', async () => {
+    const c = crate();
+    await scanned(c.dir, true);
+    // An export: the prefilter's trigger.
+    const exported = await edit(c.dir, c.util, '#[no_mangle]\npub extern "C" fn first(v: *const u32) -> u32 {\n    unsafe { *v }\n}\n');
+    expect(exported.cached).toBe(0);
+    expect(exported.report).toMatch(/ffi-null-deref/);
+  });
+
+  it('analyses the crate again when the file now defines a function an export calls', async () => {
+    const c = crate();
+    const cold = await scanned(c.dir, true);
+    expect(cold.report).not.toMatch(/length_of/);
+    const defined = await edit(c.dir, c.util, 'pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub fn decode_len(n: u32) -> u32 {\n    [1u32, 2][n as usize]\n}\n');
+    expect(defined.cached).toBe(0);
+    expect(defined.report).toMatch(/length_of/);
+  });
+
+  it('analyses the crate again when the edited file was parsed to follow a call', async () => {
+    const c = crate();
+    const cold = await scanned(c.dir, true);
+    expect(cold.report).toMatch(/`\.unwrap\(\)`/);
+    const fixed = await edit(c.dir, c.helpers, 'pub fn parse_number(n: u32) -> u32 {\n    n.to_string().parse().unwrap_or(0)\n}\n');
+    expect(fixed.cached).toBe(0);
+    expect(fixed.report).not.toMatch(/parse_it/);
+  });
+
+  it('analyses the crate again when the file is no longer UTF-8', async () => {
+    const c = crate();
+    await scanned(c.dir, true);
+    fs.writeFileSync(c.util, Buffer.from([0x66, 0x6e, 0xff, 0xfe, 0x0a]));
+    const result = await scan({ paths: [c.dir], cwd: c.dir, jobs: 1, cache: true });
+    expect(result.cratesCached ?? 0).toBe(0);
+    expect(result.notifications.map((n) => n.message)).toContainEqual(expect.stringMatching(/not valid UTF-8/));
+  });
+});
+
 describe('the cache trusts only what this user wrote for this exact input', () => {
   /** A one-crate tree with a fresh cache directory. */
   function crate(): { dir: string; cache: string; lib: string } {

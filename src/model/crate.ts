@@ -17,6 +17,7 @@ import { occurrences, reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type LazyFile, type ModuleTree } from './visibility.js';
 import { sameNode } from '../node-fields.js';
+import { FUNCTION_NAMES, leftOutSignature, question, REPR, typeNamePattern, type LeftOutRecord } from '../left-out.js';
 
 export interface CrateModel {
   root: string;
@@ -55,9 +56,12 @@ export interface CrateModel {
   laterParsed(): number;
   /**
    * Every file of the crate, parsing those the prefilter left out: for questions no trigger text
-   * announces. With `mayHold`, only files whose text passes it (the others are not parsed).
+   * announces. With `mayHold`, only files whose text matches every one of its patterns (the others are
+   * not parsed). The patterns are recorded (see left-out.ts).
    */
-  allFiles(mayHold?: (text: string) => boolean): SourceFile[];
+  allFiles(mayHold?: readonly RegExp[]): SourceFile[];
+  /** What the analysis asked of the files the prefilter left out and nothing parsed; `prefilter` holds the prefilter's own questions. */
+  leftOut(prefilter: readonly RegExp[]): LeftOutRecord;
   /** The FFI function whose body contains `node`, if any. */
   enclosingFfiFunction(file: SourceFile, node: Node): FnInfo | undefined;
   /** The expansion of an invocation of one of the crate's `macro_rules!` macros, or null (see expand.ts). */
@@ -122,7 +126,6 @@ function bitflagsTypes(invocation: Node): [string, CType][] {
   return out;
 }
 
-const REPR = /\brepr\s*\(/;
 
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
 function reprOf(item: Node): Node | CType | null {
@@ -301,7 +304,8 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     isExported: (fn) => !fn.expanded && (fn.visibility === 'pub' || fn.inTrait) && modules.isExported(fn),
     modules,
     laterParsed: () => laterFiles.parsedCount,
-    allFiles: (mayHold) => [...(mayHold ? files.filter((f) => mayHold(f.text)) : files), ...laterFiles.all(mayHold)],
+    allFiles: (mayHold) => [...(mayHold ? files.filter((f) => mayHold.every((p) => p.test(f.text))) : files), ...laterFiles.all(mayHold)],
+    leftOut: (prefilter) => laterFiles.record(prefilter),
     expandMacro: (file, invocation) => expander.expandInvocation(file, invocation),
     enclosingFfiFunction(file, node) {
       // The innermost FFI function whose body contains the node (nested fns are their own functions).
@@ -321,6 +325,8 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
 /** Parses the prefilter's left-out files on demand, each once. */
 class LaterParse {
   private readonly parsed = new Map<string, SourceFile | null>();
+  /** The text questions asked of every left-out file (see left-out.ts), by source and flags. */
+  private readonly asked = new Map<string, RegExp>();
   /** Left-out files by the names of the functions they (textually) define. */
   readonly byFunctionName = new Map<string, { path: string; text: string }[]>();
   /** Left-out files by the names of the `type` aliases (and, in files that say `repr(` or `bitflags!`, structs and enums) they may define. */
@@ -332,9 +338,27 @@ class LaterParse {
     private readonly collect: (file: SourceFile) => void,
   ) {
     for (const src of later?.sources ?? []) {
-      index(this.byFunctionName, src, /\bfn\s+(?:r#)?([A-Za-z_]\w*)/g);
-      index(this.byTypeName, src, REPR.test(src.text) || /\bbitflags!/.test(src.text) ? /\b(?:type|struct|enum)\s+(?:r#)?([A-Za-z_]\w*)/g : /\btype\s+(?:r#)?([A-Za-z_]\w*)/g);
+      index(this.byFunctionName, src, FUNCTION_NAMES);
+      index(this.byTypeName, src, typeNamePattern(src.text));
     }
+  }
+
+  /** Records a question about the text of left-out files, and returns it ready to ask. */
+  ask(pattern: RegExp): RegExp {
+    const q = question(pattern);
+    const key = `${q.source}/${q.flags}`;
+    const known = this.asked.get(key);
+    if (known) return known;
+    this.asked.set(key, q);
+    return q;
+  }
+
+  /** The questions asked (after `prefilter`'s), and the signature of each left-out file nothing parsed. */
+  record(prefilter: readonly RegExp[]): LeftOutRecord {
+    const questions = [...prefilter.map(question), ...this.asked.values()];
+    const files: Record<string, string> = {};
+    for (const src of this.later?.sources ?? []) if (!this.parsed.has(src.path)) files[src.path] = leftOutSignature(src.text, questions);
+    return { questions: questions.map((q) => [q.source, q.flags]), files };
   }
 
   /** Parses `src` and collects its functions, if that was not done yet. */
@@ -352,7 +376,7 @@ class LaterParse {
   /** The left-out files whose text names one of `names`, parsed. */
   mentioning(names: readonly string[]): SourceFile[] {
     if (names.length === 0 || !this.later) return [];
-    const word = new RegExp(`(?<![\\w$])(${names.join('|')})(?![\\w$])`);
+    const word = this.ask(new RegExp(`(?<![\\w$])(${names.join('|')})(?![\\w$])`));
     const out: SourceFile[] = [];
     for (const src of this.later?.sources ?? []) {
       if (!word.test(src.text)) continue;
@@ -374,11 +398,12 @@ class LaterParse {
     }));
   }
 
-  /** Every left-out file (with `mayHold`, those whose text passes it), parsed. */
-  all(mayHold?: (text: string) => boolean): SourceFile[] {
+  /** Every left-out file (with `mayHold`, those whose text matches all its patterns), parsed. */
+  all(mayHold?: readonly RegExp[]): SourceFile[] {
     const out: SourceFile[] = [];
+    const patterns = mayHold?.map((p) => this.ask(p));
     for (const src of this.later?.sources ?? []) {
-      if (mayHold && !mayHold(src.text)) continue;
+      if (patterns && !patterns.every((p) => p.test(src.text))) continue;
       this.load(src);
       const file = this.parsed.get(src.path);
       if (file) out.push(file);
@@ -495,7 +520,7 @@ class FunctionIndex extends Map<string, FnInfo[]> implements FunctionLookup {
       this.implsLoaded.add(key);
       // `impl<T> Trait for Type<T> {`, `trait Type {`: the type's name comes before the item's `{`
       // (a block in the generics before it, `impl Trait<{ N }> for Type`, is not looked through).
-      const holds = new RegExp(`\\b(?:impl|trait)\\b[^;{]*?\\b${type}\\b`);
+      const holds = this.later!.ask(new RegExp(`\\b(?:impl|trait)\\b[^;{]*?\\b${type}\\b`));
       const now = pending.filter((src) => holds.test(src.text));
       if (now.length === pending.length) return this.get(name);
       if (now.length > 0) this.later!.byFunctionName.set(name, pending.filter((src) => !now.includes(src)));

@@ -144,7 +144,7 @@ export function externalMacroArguments(crate: Pick<CrateModel, 'allFiles' | 'mac
   const { macros } = crate;
   const out = new Set<string>();
   const named = only ? new RegExp(`(?<![\\w$])(${only.map(escapeRegExp).join('|')})(?![\\w$])`) : null;
-  for (const file of crate.allFiles((text) => TOP_LEVEL_INVOCATION.test(text) && (!named || named.test(text)))) {
+  for (const file of crate.allFiles(named ? [TOP_LEVEL_INVOCATION, named] : [TOP_LEVEL_INVOCATION])) {
     for (const item of file.root.namedChildren) {
       const inv = item.type === 'expression_statement' ? item.namedChild(0) : item;
       if (inv?.type !== 'macro_invocation' || macros.has(macroName(inv) ?? '')) continue;
