@@ -1,5 +1,7 @@
 import { abiHeaders, declarations, macroDeclarations } from '../src/c/abi-headers.js';
-import { cPrototype, rustSignature } from '../src/c/signature.js';
+import path from 'node:path';
+import { cPrototype, headerSpellings, rustSignature } from '../src/c/signature.js';
+import type { HeaderFile } from '../src/c/header.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -28,7 +30,7 @@ pub extern "C" fn kv_len(store: *const Store) -> usize { .. }
 size_t kv_len(const Store *store);`,
     },
     notes: [
-      'The help line spells the prototype in C from the Rust signature; check the type names against your header\'s conventions.',
+      'The help line spells the prototype in C from the Rust signature. The crate\'s own types take the names the header gives them where a declared export shows it (`*mut Config` in Rust where the header says `quiche_config *`); check the others against your header\'s conventions. With several headers, the message names the one that declares the functions written in the same Rust file.',
       'A function the header declares through a function-like macro (`WASM_DECLARE_VEC(byte, )` with a `#define` that pastes `wasm_##name##_vec_new`) counts as declared: such calls are expanded (parameters, `##`, nested calls) to find the names they declare. Their prototypes are not compared with the Rust signature.',
       'Exports that a `macro_rules!` macro writes are checked too, and reported at the invocation.',
       'When the crate\'s header includes a header of its own (`#include "webgpu.h"`) that is neither beside it nor among the scanned files (a git submodule that is not checked out), the rule does not run: the exports declared there cannot be seen. A warning names the missing include.',
@@ -43,16 +45,26 @@ size_t kv_len(const Store *store);`,
     if (headers.length === 0 || headers.some((h) => h.missingIncludes.length > 0)) return;
     const declared = declarations(crate);
     const viaMacro = macroDeclarations(crate);
-    const where = headers.length === 1 ? headers[0]!.path.split(/[\\/]/).pop()! : `${headers.length} headers`;
     const jniHeader = [...declared.keys()].some(isJniSymbol);
-    for (const [symbol, fn] of crate.exportsBySymbol) {
-      if (declared.has(symbol) || viaMacro.has(symbol)) continue;
-      if (isJniSymbol(symbol) && !jniHeader) continue;
+    const missing = [...crate.exportsBySymbol].filter(([symbol]) => !declared.has(symbol) && !viaMacro.has(symbol) && (!isJniSymbol(symbol) || jniHeader));
+    if (missing.length === 0) return;
+    // The header's names for the crate's types, and where it declares the exports of each Rust file.
+    const pairs = [...crate.exportsBySymbol].flatMap(([symbol, fn]) => {
+      const d = declared.get(symbol);
+      return d ? [{ rust: rustSignature(fn, crate), c: d.fn, file: fn.file.path, header: d.header }] : [];
+    });
+    const names = headerSpellings(pairs);
+    const rel = (h: HeaderFile): string => path.relative(crate.root, h.path).split(path.sep).join('/');
+    for (const [symbol, fn] of missing) {
+      // Among several headers, the one declaring the functions written beside it is where it belongs.
+      const beside = headers.length > 1 ? mostCommon(pairs.filter((p) => p.file === fn.file.path).map((p) => p.header)) : headers[0];
+      const where = headers.length === 1 ? path.basename(headers[0]!.path) : `any of the ${headers.length} headers`;
+      const prototype = `\`${cPrototype(symbol, rustSignature(fn, crate), names)}\``;
       report({
         file: fn.file,
         node: fn.nameNode,
-        message: `\`${symbol}\` is exported to C but not declared in ${where}`,
-        help: `declare it in the header: \`${cPrototype(symbol, rustSignature(fn, crate))}\``,
+        message: `\`${symbol}\` is exported to C but not declared in ${where}${headers.length > 1 && beside ? ` (the functions beside it are declared in ${rel(beside)})` : ''}`,
+        help: beside && headers.length > 1 ? `declare it in ${rel(beside)}: ${prototype}` : `declare it in the header: ${prototype}`,
       });
     }
   },
@@ -61,4 +73,16 @@ size_t kv_len(const Store *store);`,
 /** A symbol the JVM looks up by name: a `native` method's implementation, or a library's load hooks. */
 function isJniSymbol(symbol: string): boolean {
   return symbol.startsWith('Java_') || symbol === 'JNI_OnLoad' || symbol === 'JNI_OnUnload';
+}
+
+/** The value that occurs most often (the first of equals), or undefined for none. */
+function mostCommon<T>(values: T[]): T | undefined {
+  const counts = new Map<T, number>();
+  let best: T | undefined;
+  for (const v of values) {
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (best === undefined || n > counts.get(best)!) best = v;
+  }
+  return best;
 }

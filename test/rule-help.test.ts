@@ -33,6 +33,15 @@ describe('header-missing-decl help', () => {
     const rust = 'use std::os::raw::{c_int, c_uint};\n#[no_mangle]\npub extern "C" fn kv_open(flags: c_int) -> i32 { 0 }\n#[no_mangle]\npub extern "C" fn kv_count(flags: std::os::raw::c_int, n: u64) -> c_uint { 0 }\n';
     expect(await helpsOf('header-missing-decl', rust, 'int kv_open(int flags);\n')).toEqual(['declare it in the header: `unsigned int kv_count(int flags, uint64_t n);`']);
   });
+
+  it("spells the crate's types as its header names them, learnt from the exports it declares", async () => {
+    const rust =
+      'pub struct Config;\npub struct Conn;\n#[no_mangle]\npub extern "C" fn kv_config_new() -> *mut Config { todo!() }\n' +
+      '#[no_mangle]\npub extern "C" fn kv_connect(config: *const Config) -> *mut Conn { todo!() }\n' +
+      '#[no_mangle]\npub unsafe extern "C" fn kv_config_set(config: *mut Config, conn: *mut Conn, v: u8) {}\n';
+    const header = 'typedef struct Config kv_config;\ntypedef struct Conn kv_conn_t;\nkv_config *kv_config_new(void);\nkv_conn_t *kv_connect(const kv_config *config);\n';
+    expect(await helpsOf('header-missing-decl', rust, header)).toEqual(['declare it in the header: `void kv_config_set(kv_config *config, kv_conn_t *conn, uint8_t v);`']);
+  });
 });
 
 describe('unbounded-block-on help', () => {

@@ -37,30 +37,63 @@ const C_ALIAS_SPELLING: Record<string, string> = {
   c_ulonglong: 'unsigned long long', c_float: 'float', c_double: 'double', size_t: 'size_t', ssize_t: 'ssize_t',
 };
 
-/** How a C header would spell this type (`const char *`, `struct Store *`). */
-export function cSpelling(t: CType): string {
+/**
+ * How a C header would spell this type (`const char *`, `struct Store *`). `names` spells the crate's
+ * own types the way its header does (`Config` → `quiche_config`, see `headerSpellings`), by the Rust
+ * type as written.
+ */
+export function cSpelling(t: CType, names?: ReadonlyMap<string, string>): string {
   switch (t.kind) {
     case 'void':
       return 'void';
     case 'scalar':
       return C_ALIAS_SPELLING[t.text.split('::').pop()!] ?? C_SPELLING[t.scalar];
     case 'named':
-      return t.names[0]!;
+      return names?.get(t.text) ?? t.names[0]!;
     case 'pointer':
-      return `${t.const ? 'const ' : ''}${cSpelling(t.to)} *`.replace('* *', '**');
+      return `${t.const ? 'const ' : ''}${cSpelling(t.to, names)} *`.replace('* *', '**');
     case 'fn':
-      return `${cSpelling(t.ret)} (*)(${t.params.map(cSpelling).join(', ') || 'void'})`;
+      return `${cSpelling(t.ret, names)} (*)(${t.params.map((p) => cSpelling(p, names)).join(', ') || 'void'})`;
     default:
       return `/* ${t.text} */`;
   }
 }
 
-export function cPrototype(symbol: string, sig: RustSignature): string {
+export function cPrototype(symbol: string, sig: RustSignature, names?: ReadonlyMap<string, string>): string {
   const param = (p: RustSignature['params'][number]): string => {
-    const spelled = cSpelling(p.type);
+    const spelled = cSpelling(p.type, names);
     if (p.type.kind === 'fn') return spelled.replace('(*)', `(*${p.name ?? ''})`);
     return `${spelled}${spelled.endsWith('*') ? '' : ' '}${p.name ?? ''}`.trim();
   };
-  const ret = cSpelling(sig.ret);
+  const ret = cSpelling(sig.ret, names);
   return `${ret}${ret.endsWith('*') ? '' : ' '}${symbol}(${sig.params.map(param).join(', ') || 'void'});`;
+}
+
+/**
+ * The names the header gives the crate's types, learnt from the exports it declares: where a Rust
+ * signature has `*mut Config` and the header's prototype `quiche_config *` in the same place, `Config`
+ * is spelled `quiche_config`. A Rust name seen with two different C names is left as it is.
+ */
+export function headerSpellings(pairs: Iterable<{ rust: RustSignature; c: { params: { type: CType }[]; ret: CType } }>): Map<string, string> {
+  const seen = new Map<string, string | null>();
+  const learn = (r: CType, c: CType): void => {
+    while (r.kind === 'pointer' && c.kind === 'pointer') {
+      r = r.to;
+      c = c.to;
+    }
+    if (r.kind !== 'named' || c.kind !== 'named') return;
+    // As written: `Config` and `h3::Config` are two types.
+    const rust = r.text;
+    const spelled = c.text.replace(/\bconst\b/g, '').replace(/\s+/g, ' ').trim();
+    if (!spelled || spelled === r.names[0]) return;
+    const known = seen.get(rust);
+    seen.set(rust, known === undefined || known === spelled ? spelled : null);
+  };
+  for (const { rust, c } of pairs) {
+    learn(rust.ret, c.ret);
+    if (rust.params.length === c.params.length) rust.params.forEach((p, i) => learn(p.type, c.params[i]!.type));
+  }
+  const out = new Map<string, string>();
+  for (const [rust, c] of seen) if (c) out.set(rust, c);
+  return out;
 }
