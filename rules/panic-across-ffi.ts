@@ -113,7 +113,11 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
         node: at.node,
         message: `${what} ${can} in \`${abiText(fn)} fn ${fn.name}\`${generatedNote(fn)}${guard}${more}: ${consequence}`,
         help:
-          (first.rethrows && first.via.length === 0 && !crate.settings.panicAbort ? rethrowHelp(fn.name) : panicHelp(crate.settings, fn.name, crateGuard)) +
+          (first.rethrows && first.via.length === 0 && !crate.settings.panicAbort
+            ? rethrowHelp(fn.name)
+            : first.nullAssert
+              ? nullGuardHelp(first.nullAssert, first.via[0] && calleeName(first.via[0].callee), sites.length > 1, panicHelp(crate.settings, fn.name, crateGuard))
+              : panicHelp(crate.settings, fn.name, crateGuard)) +
           (fn.expanded ? ` (its code is written in the definition of \`${fn.generatedBy}!\`)` : ''),
         related: [
           ...first.via.slice(1).map((v) => ({ file: v.file, node: v.node, message: `calls \`${calleeName(v.callee)}()\`` })),
@@ -124,6 +128,17 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
     }
   },
 });
+
+/**
+ * For a panic that only a NULL pointer from C sets off (`assert!(!p.is_null())`, `p.as_ref().unwrap()`,
+ * here or in a helper `p` is handed to): the assert is a null check that aborts; returning an error
+ * before it is the fix.
+ */
+function nullGuardHelp(pointer: string, callee: string | undefined, moreSites: boolean, otherwise: string): string {
+  const before = callee ? `before calling \`${callee}()\`` : 'first';
+  const fix = `check \`${pointer}\` for null ${before} and return an error value to C (\`if ${pointer}.is_null() { return ..; }\`): this panic fires only when C passes NULL`;
+  return moreSites ? `${fix}; for the other sites, ${otherwise}` : fix;
+}
 
 /** The crate's own boundary to suggest, as it is used: `ffi_guard! { .. }`, else `ffi_try(|| ..)`. */
 function crateBoundary(crate: CrateModel): string | undefined {

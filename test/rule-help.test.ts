@@ -44,6 +44,31 @@ describe('header-missing-decl help', () => {
   });
 });
 
+describe('panic-across-ffi help', () => {
+  it('for a panic only a NULL pointer sets off, says to check the pointer and return an error', async () => {
+    const rust = [
+      'fn name_of(p: *const u8) -> u8 {',
+      '    assert!(!p.is_null());',
+      '    unsafe { *p }',
+      '}',
+      '#[no_mangle]',
+      'pub extern "C" fn kv_name(key: *const u8) -> u8 {',
+      '    name_of(key)',
+      '}',
+      '#[no_mangle]',
+      'pub unsafe extern "C" fn kv_first(key: *const u8, v: &[u8], i: usize) -> u8 {',
+      '    let k = key.as_ref().unwrap();',
+      '    v[i] + k',
+      '}',
+      '',
+    ].join('\n');
+    expect(await helpsOf('panic-across-ffi', rust, '')).toEqual([
+      'check `key` for null before calling `name_of()` and return an error value to C (`if key.is_null() { return ..; }`): this panic fires only when C passes NULL',
+      'check `key` for null first and return an error value to C (`if key.is_null() { return ..; }`): this panic fires only when C passes NULL; for the other sites, handle the failure without panicking, or wrap the body of `kv_first` in `std::panic::catch_unwind(|| ..)` and return an error value when it catches a panic',
+    ]);
+  });
+});
+
 describe('unbounded-block-on help', () => {
   it("suggests a timer the call's executor can drive: tokio's timeout panics under futures or pollster", async () => {
     const rust = [

@@ -231,7 +231,9 @@ export class PanicAnalysis {
       const nullAssert = direct?.nullAssert ?? (direct && n.type === 'macro_invocation' ? assertedNonNull(fn, n) : undefined);
       if (direct) {
         // `assert!(!p.is_null())` or `p.as_ref().unwrap()` on a pointer every caller on this path checked cannot fire.
-        if (!(nullAssert && nonNull.has(nullAssert))) going = emit({ file, ...direct, via: [], ...(nullAssert ? { nullAssert } : {}) });
+        // So cannot one after this body's own null check (`if p.is_null() { return; } assert!(!p.is_null());`).
+        const checkedHere = nullAssert !== undefined && !direct.nullAssert && this.checkedBefore(fn, nullAssert, n);
+        if (!(nullAssert && (nonNull.has(nullAssert) || checkedHere))) going = emit({ file, ...direct, via: [], ...(nullAssert ? { nullAssert } : {}) });
       } else if (n.type === 'macro_invocation' && (includeGuarded || !this.isBoundary(n))) {
         // What the crate's own macro writes around its arguments runs here too (its arguments are walked as code below).
         for (const site of this.transcribedSites(n, fn)) if (going) going = emit({ ...site, via: [] });
@@ -270,6 +272,11 @@ export class PanicAnalysis {
     if (!target || !fn.body) return undefined;
     const found = rawPointerParams(fn, this.nullContext).find(({ ptr }) => ptr.isPointerExpr(target));
     return found && { name: found.param.name, ptr: found.ptr };
+  }
+
+  /** Is raw-pointer parameter `name` of `fn` checked for null before `node`? */
+  private checkedBefore(fn: FnInfo, name: string, node: Node): boolean {
+    return rawPointerParams(fn, this.nullContext).some(({ param, ptr }) => param.name === name && ptr.isChecked(node));
   }
 
   /**
