@@ -257,8 +257,8 @@ function measures(corpus, ctx) {
     {
       id: 'edited-ordinary',
       label: 'ffiguard warm, 1 ordinary file edited',
-      command: 'the warm command, after appending a comment line to a file of the same crate that holds no text a rule or the crate model reads',
-      skip: noCaching ?? (corpus.ordinaryFile ? null : 'the crate of the edited FFI file has no file without trigger text'),
+      command: 'the warm command, after appending a comment line to a file that holds no text a rule or the crate model reads (in the crate of the FFI file, else in the biggest crate that has one)',
+      skip: noCaching ?? (corpus.ordinaryFile ? null : 'no crate has a file without trigger text'),
       run: () => {
         fs.appendFileSync(corpus.ordinaryFile, `// benchmark edit ${++edits}\n`);
         return ffiguard(warmArgs);
@@ -350,20 +350,13 @@ function rowsTable(rows) {
 // Corpora.
 
 /**
- * The file edited for the "1 ordinary file edited" run: in the crate of the FFI file the other edit
- * touches, the first Rust file (by path) whose text has nothing any rule or the crate model looks for,
- * as ffiguard's own prefilter decides (with every rule, the default configuration). What most edits
- * in a big crate are. Undefined when there is none, or this ffiguard has no prefilter.
+ * The file edited for the "1 ordinary file edited" run: the first Rust file (by path) whose text has
+ * nothing any rule or the crate model looks for, as ffiguard's own prefilter decides (with every rule,
+ * the default configuration), in the crate of the FFI file the other edit touches, else in the biggest
+ * crate that has one. What most edits in a big crate are. Undefined when there is none, or this
+ * ffiguard has no prefilter.
  */
-async function ordinaryFile(editFile, ffiguardDir) {
-  const crateOf = (file) => {
-    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, 'Cargo.toml'))) return dir;
-      if (path.dirname(dir) === dir) return undefined;
-    }
-  };
-  const root = crateOf(editFile);
-  if (!root) return undefined;
+async function ordinaryFile(corpusDir, editFile, ffiguardDir) {
   const load = (p) => import(path.join(ffiguardDir, 'dist', p));
   let prefilter, rules, config;
   try {
@@ -371,11 +364,27 @@ async function ordinaryFile(editFile, ffiguardDir) {
   } catch {
     return undefined;
   }
-  const sources = rustFiles(root)
-    .filter((f) => crateOf(f) === root && !path.relative(root, f).split(path.sep).includes('target'))
-    .sort()
-    .map((f) => ({ path: f, text: fs.readFileSync(f, 'utf8') }));
-  return prefilter(sources, rules, config).later[0]?.path;
+  const crateOf = (file) => {
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(path.join(dir, 'Cargo.toml'))) return dir;
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  };
+  const crates = new Map();
+  for (const f of rustFiles(corpusDir).sort()) {
+    const root = crateOf(f);
+    if (!root || path.relative(root, f).split(path.sep).includes('target')) continue;
+    if (!crates.has(root)) crates.set(root, []);
+    crates.get(root).push({ path: f, text: fs.readFileSync(f, 'utf8') });
+  }
+  const size = (sources) => sources.reduce((n, s) => n + s.text.length, 0);
+  const home = crateOf(editFile);
+  const order = [...crates.keys()].sort((a, b) => (a === home ? -1 : b === home ? 1 : size(crates.get(b)) - size(crates.get(a)) || (a < b ? -1 : 1)));
+  for (const root of order) {
+    const file = prefilter(crates.get(root), rules, config).later[0]?.path;
+    if (file) return file;
+  }
+  return undefined;
 }
 
 function generatedCorpus(mix, lines, opts, work) {
@@ -487,7 +496,7 @@ async function main() {
   else if (ctx.rss === 'proc-vmhwm') notes.push('peak RSS: /proc VmHWM polled every 50 ms, the whole process (worker threads included)');
   try {
     const corpora = [...opts.mixes.map((m) => generatedCorpus(m, opts.lines, opts, ctx.work)), ...opts.dirs.map((d) => realCorpus(d, ctx.work))];
-    for (const c of corpora) c.ordinaryFile = await ordinaryFile(c.editFile, opts.ffiguard);
+    for (const c of corpora) c.ordinaryFile = await ordinaryFile(c.dir, c.editFile, opts.ffiguard);
     const rows = [];
     for (const c of corpora) rows.push(...(await benchCorpus(c, ctx)));
     const soakResult = opts.soak ? await soak(opts, ctx.work) : null;

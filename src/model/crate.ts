@@ -126,7 +126,6 @@ function bitflagsTypes(invocation: Node): [string, CType][] {
   return out;
 }
 
-
 /** What a `#[repr(..)]` makes a type in the C ABI: the field of a transparent struct, the integer of an enum. */
 function reprOf(item: Node): Node | CType | null {
   const repr = leadingAttributes(item).find((a) => a.name === 'repr');
