@@ -38,6 +38,7 @@ fn register(h: Handle) {
       '`read(&mut buf)` and other calls with arguments are I/O, not locks, and are not reported. `unwrap_or_else`, `match`, `?` and `map_err` handle poisoning and are not reported.',
       '`file.lock().unwrap()` on a `std::fs::File` (an advisory file lock, Rust 1.89) is not reported when ffiguard sees that the value is a `File` (a local bound to `File::open(..)`/`File::create(..)`/`OpenOptions`, or a parameter declared `File`). Other types with a `lock()`, `read()` or `write()` method returning a `Result` cannot be told apart from a `Mutex` without type information.',
       'An `RwLock` is only poisoned by a panic while it is held for writing; the message of `.read().unwrap()` says so.',
+      'A WebAssembly guest (a package depending on `wit-bindgen`, `wasm-bindgen`, `wasi`, `wasip1` or `wasip2` outside any `[target]` table, and not as an optional dependency) is not checked: wasm32 targets abort on panic, so a lock is never poisoned.',
     ],
     references: [
       { title: 'std::sync::Mutex: poisoning', url: 'https://doc.rust-lang.org/std/sync/struct.Mutex.html#poisoning' },
@@ -47,6 +48,8 @@ fn register(h: Handle) {
   },
   triggers: TRIGGER,
   check({ crate, report }) {
+    // A WebAssembly guest aborts on panic: no lock is ever poisoned.
+    if (crate.settings.wasmGuest) return;
     for (const file of crate.files) {
       file.walkWhere(TRIGGER, (n) => {
         const outer = asMethodCall(n);

@@ -63,6 +63,8 @@ export interface Manifest {
   release: { panic?: string; overflowChecks?: boolean };
   /** `path` of every dependency in any dependency table, as written: those inside a workspace are members too. */
   pathDependencies: string[];
+  /** A WebAssembly guest-binding crate among the unconditional `[dependencies]` (see `GUEST_BINDINGS`), if any. */
+  wasmGuestBinding?: string;
   /** Dependencies declared `{ workspace = true }`: their `path`, if any, is in the root's `[workspace.dependencies]`. */
   inheritedDependencies: string[];
   /** `[lints.clippy]` (lint → level), or `'workspace'` for `[lints] workspace = true`. */
@@ -140,6 +142,10 @@ export function readManifest(path: string): Manifest {
       overflowChecks: typeof release?.['overflow-checks'] === 'boolean' ? release['overflow-checks'] : undefined,
     },
     pathDependencies: deps.flatMap(([, dep]) => string(table(dep)?.path) ?? []),
+    wasmGuestBinding: Object.entries(table(doc.dependencies) ?? {})
+      .filter(([, dep]) => table(dep)?.optional !== true)
+      .map(([name, dep]) => string(table(dep)?.package) ?? name)
+      .find((name) => GUEST_BINDINGS.has(name)),
     inheritedDependencies: deps.flatMap(([name, dep]) => (table(dep)?.workspace === true ? [name] : [])),
     clippyLints: table(doc.lints)?.workspace === true ? 'workspace' : lintTable(table(table(doc.lints)?.clippy)),
     workspaceClippyLints: lintTable(table(table(workspace?.lints)?.clippy)),
@@ -255,6 +261,13 @@ export function clippyLevel(lints: Record<string, ClippyLint> | undefined, names
 
 const DEPENDENCY_TABLES = ['dependencies', 'dev-dependencies', 'build-dependencies'];
 
+/**
+ * Crates that bind a WebAssembly guest to its host (component bindings, WASI calls, JavaScript glue):
+ * a package that depends on one outside any `[target.'cfg(..)']` table, and not as an optional
+ * dependency (a `wasm` feature of a native library), is built for wasm32 only.
+ */
+const GUEST_BINDINGS = new Set(['wit-bindgen', 'wit-bindgen-rt', 'wit-bindgen-rust-macro', 'wasm-bindgen', 'wasi', 'wasip1', 'wasip2']);
+
 /** Every entry of every dependency table, as [name, declaration]. */
 function dependencies(doc: Table): [string, unknown][] {
   // `[target.'cfg(..)'.dependencies]` tables count as much as the top-level ones.
@@ -280,6 +293,7 @@ export function crateSettings(manifestPath: string, workspaceRootManifest?: stri
     overflowChecks: root.release.overflowChecks === true,
     libRoot: existsSync(libRoot) ? libRoot : undefined,
     clippyLints: own.clippyLints === 'workspace' ? root.workspaceClippyLints : own.clippyLints,
+    ...(own.wasmGuestBinding ? { wasmGuest: own.wasmGuestBinding } : {}),
   };
 }
 

@@ -18,6 +18,12 @@ export interface CrateSettings {
   clippyLints?: Record<string, { level: string; priority: number }>;
   /** Library entry file (`[lib] path`, default `src/lib.rs`), absolute, when it exists. */
   libRoot?: string;
+  /**
+   * The package is a WebAssembly guest: it depends on this guest-binding crate (`wit-bindgen`,
+   * `wasm-bindgen`, `wasi` ..) unconditionally. wasm32 targets abort on panic: a panic traps the
+   * instance, which the host sees as an error, and no lock is ever poisoned.
+   */
+  wasmGuest?: string;
 }
 
 export interface CrateUnit {
