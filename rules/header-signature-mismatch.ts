@@ -1,5 +1,5 @@
 import { declarations } from '../src/c/abi-headers.js';
-import { rustSignature } from '../src/c/signature.js';
+import { cSpelling, headerSpellings, rustSignature } from '../src/c/signature.js';
 import { compareTypes, type Difference } from '../src/c/types.js';
 import { defineRule, type Locatable } from '../src/rule.js';
 import type { Node } from '../src/source.js';
@@ -48,6 +48,11 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
   },
   check({ crate, report }) {
     const declared = declarations(crate);
+    // How the header names the crate's types, for spelling a Rust type in C in the help.
+    const names = headerSpellings([...crate.exportsBySymbol].flatMap(([symbol, fn]) => {
+      const d = declared.get(symbol);
+      return d ? [{ rust: rustSignature(fn, crate), c: d.fn }] : [];
+    }));
     // One note per type ffiguard cannot map (wasmtime passes one such type to 100 functions).
     const unmapped = new Map<string, { first: Parameters<typeof report>[0]; more: { file: Locatable; node: Node; message: string }[] }>();
     const reportDifference = (input: Parameters<typeof report>[0], d: Difference): void => {
@@ -88,7 +93,11 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
           node: c.node,
           severity: d.severity,
           message: `parameter \`${name}\` of \`${symbol}\`: ${d.message}`,
-          help: d.severity === 'note' ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)' : `declare it to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
+          help: d.constness
+            ? constnessHelp(`the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``, cSpelling(p.type, names))
+            : d.severity === 'note'
+              ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)'
+              : `declare it${asC(cSpelling(p.type, names))} to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
           related: [{ file: sig.file, node: p.node, message: 'the Rust parameter' }],
         }, d);
       });
@@ -99,7 +108,11 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
           node: cFn.nameNode,
           severity: d.severity,
           message: `return type of \`${symbol}\`: ${d.message}`,
-          help: d.severity === 'note' ? 'check the return type by hand' : `declare the return type to match the Rust \`${sig.ret.text}\``,
+          help: d.constness
+            ? constnessHelp(`the Rust return type \`${sig.ret.text}\``, cSpelling(sig.ret, names))
+            : d.severity === 'note'
+              ? 'check the return type by hand'
+              : `declare the return type${asC(cSpelling(sig.ret, names))} to match the Rust \`${sig.ret.text}\``,
           related: [sig.retNode ? { file: sig.file, node: sig.retNode, message: 'the Rust return type' } : { file: rustFn.file, node: rustFn.nameNode, message: 'the Rust return type' }],
         }, d);
       }
@@ -117,3 +130,17 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
     }
   },
 });
+
+/**
+ * Only `const` differs: the header may have drifted, or the Rust side may be the one that is wrong
+ * (a buffer C is meant to write into, handed out as `*const`). Say how C spells the Rust type, and
+ * leave the choice to whoever knows the intent.
+ */
+function constnessHelp(rust: string, inC: string): string {
+  return `make the constness agree on the side that is wrong: ${rust} is \`${inC}\` in C; or, if the header says what is meant, change the Rust type's \`*const\`/\`*mut\` (or \`&\`/\`&mut\`) to match it`;
+}
+
+/** ` as \`T\``, when ffiguard can spell the type in C (not a type it cannot map, which it spells as a comment). */
+function asC(spelled: string): string {
+  return spelled.startsWith('/*') ? '' : ` as \`${spelled}\``;
+}

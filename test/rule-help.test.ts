@@ -44,6 +44,27 @@ describe('header-missing-decl help', () => {
   });
 });
 
+describe('header-signature-mismatch help', () => {
+  it('spells the Rust type in C, and leaves a constness difference to be fixed on either side', async () => {
+    const rust = [
+      '#[no_mangle]',
+      'pub extern "C" fn kv_data(n: u32) -> *const u8 { std::ptr::null() }',
+      '#[no_mangle]',
+      'pub extern "C" fn kv_keys(keys: *const *const u8, n: u64) {}',
+      '#[no_mangle]',
+      'pub extern "C" fn kv_close(n: u32) {}',
+      '',
+    ].join('\n');
+    const header = 'uint8_t *kv_data(unsigned int n);\nvoid kv_keys(const uint8_t **keys, int n);\nint kv_close(unsigned int n);\n';
+    expect(await helpsOf('header-signature-mismatch', rust, header)).toEqual([
+      'make the constness agree on the side that is wrong: the Rust return type `*const u8` is `const uint8_t *` in C; or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`) to match it',
+      'make the constness agree on the side that is wrong: the Rust parameter `keys: *const *const u8` is `const uint8_t *const *` in C; or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`) to match it',
+      'declare it as `uint64_t` to match the Rust parameter `n: u64`',
+      'declare the return type as `void` to match the Rust `()`',
+    ]);
+  });
+});
+
 describe('panic-across-ffi help', () => {
   it('for a panic only a NULL pointer sets off, says to check the pointer and return an error', async () => {
     const rust = [

@@ -50,8 +50,12 @@ export function cSpelling(t: CType, names?: ReadonlyMap<string, string>): string
       return C_ALIAS_SPELLING[t.text.split('::').pop()!] ?? C_SPELLING[t.scalar];
     case 'named':
       return names?.get(t.text) ?? t.names[0]!;
-    case 'pointer':
-      return `${t.const ? 'const ' : ''}${cSpelling(t.to, names)} *`.replace('* *', '**');
+    case 'pointer': {
+      const to = cSpelling(t.to, names);
+      // A const pointee that is itself a pointer: `const char *const *`, not `const const char **`.
+      if (t.const && t.to.kind === 'pointer') return `${to}const *`;
+      return `${t.const ? 'const ' : ''}${to} *`.replace('* *', '**');
+    }
     case 'fn':
       return `${cSpelling(t.ret, names)} (*)(${t.params.map((p) => cSpelling(p, names)).join(', ') || 'void'})`;
     default:

@@ -81,6 +81,8 @@ export interface Difference {
   message: string;
   /** For "cannot map" notes: the type ffiguard could not map, so reports can group them. */
   unmapped?: string;
+  /** Only `const` differs (here or in a pointee): either side may be the one to fix. */
+  constness?: true;
 }
 
 /**
@@ -131,15 +133,15 @@ export function compareTypes(rust: CType, c: CType, flow: 'in' | 'out' = 'in'): 
       // Through a mutable pointer C hands in, Rust writes a value out (`name_out: &mut *const u8`):
       // the pointee flows the other way.
       const inner = compareTypes(rust.to, cp.to, flow === 'in' && !rust.const && rust.to.kind === 'pointer' ? 'out' : flow);
-      if (inner && inner.severity !== 'note') return { severity: inner.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee differs (${inner.message})` };
+      if (inner && inner.severity !== 'note') return { severity: inner.severity, message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee differs (${inner.message})`, ...(inner.constness ? { constness: true as const } : {}) };
       if (rust.const !== cp.const && !rust.eitherConst) {
         // Nobody writes through a pointer to an opaque struct from C, and Rust owns its contents:
         // constness on a handle only documents intent.
         if (cp.to.kind === 'named' && cp.to.opaque === true) return inner && rust.to.kind !== 'named' ? inner : null;
         const writerIsRust = flow === 'in' ? !rust.const : !cp.const;
         return writerIsRust
-          ? { severity: 'warning', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs, and ${flow === 'in' ? 'Rust may write through a pointer C declares `const`' : 'C may write through a pointer Rust hands out as `*const`'}` }
-          : { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs (harmless in this direction, but the header has drifted)` };
+          ? { severity: 'warning', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs, and ${flow === 'in' ? 'Rust may write through a pointer C declares `const`' : 'C may write through a pointer Rust hands out as `*const`'}`, constness: true }
+          : { severity: 'note', message: `\`${rust.text}\` in Rust but \`${c.text}\` in C: the pointee's constness differs (harmless in this direction, but the header has drifted)`, constness: true };
       }
       // Different opaque names behind a pointer are ABI-compatible; only say so when nothing else differs.
       return inner && rust.to.kind !== 'named' ? inner : null;
