@@ -137,7 +137,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
  * leave the choice to whoever knows the intent.
  */
 function constnessHelp(rust: string, inC: string): string {
-  return `make the constness agree on the side that is wrong: ${rust} is \`${inC}\` in C; or, if the header says what is meant, change the Rust type's \`*const\`/\`*mut\` (or \`&\`/\`&mut\`) to match it`;
+  return `make the constness agree on whichever side is wrong: declare it \`${inC}\` in the header to match ${rust}, or, if the header says what is meant, change the Rust type's \`*const\`/\`*mut\` (or \`&\`/\`&mut\`)`;
 }
 
 /** ` as \`T\``, when ffiguard can spell the type in C (not a type it cannot map, which it spells as a comment). */

@@ -57,8 +57,8 @@ describe('header-signature-mismatch help', () => {
     ].join('\n');
     const header = 'uint8_t *kv_data(unsigned int n);\nvoid kv_keys(const uint8_t **keys, int n);\nint kv_close(unsigned int n);\n';
     expect(await helpsOf('header-signature-mismatch', rust, header)).toEqual([
-      'make the constness agree on the side that is wrong: the Rust return type `*const u8` is `const uint8_t *` in C; or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`) to match it',
-      'make the constness agree on the side that is wrong: the Rust parameter `keys: *const *const u8` is `const uint8_t *const *` in C; or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`) to match it',
+      'make the constness agree on whichever side is wrong: declare it `const uint8_t *` in the header to match the Rust return type `*const u8`, or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`)',
+      'make the constness agree on whichever side is wrong: declare it `const uint8_t *const *` in the header to match the Rust parameter `keys: *const *const u8`, or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`)',
       'declare it as `uint64_t` to match the Rust parameter `n: u64`',
       'declare the return type as `void` to match the Rust `()`',
     ]);
