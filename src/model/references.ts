@@ -14,7 +14,7 @@
  *   name the analysis cannot see, or never mentioned at all).
  */
 import type { Node, SourceFile } from '../source.js';
-import { asPathCall, lastSegment, unparen } from '../syntax.js';
+import { asMethodCall, asPathCall, lastSegment, unparen } from '../syntax.js';
 import type { FnInfo } from './functions.js';
 import { sameNode } from '../node-fields.js';
 
@@ -152,16 +152,27 @@ function inArrayTable(file: SourceFile, value: Node): boolean {
 }
 
 /**
- * `Box::into_raw(..)` / `Arc::into_raw(..)` (through casts and `.cast()`), or a local bound to one in
- * the enclosing function.
+ * `Box::into_raw(..)` / `Arc::into_raw(..)` (through casts, `.cast()`, and a `NonNull` made of it:
+ * `NonNull::new(Box::into_raw(b)).unwrap().as_ptr()`), or a local bound to one in the enclosing function.
  */
 function ownedPointer(file: SourceFile, expr: Node, depth = 0): boolean {
   let e = unparen(expr);
   for (;;) {
-    if (e.type === 'type_cast_expression') e = unparen(e.childForFieldName('value')!);
-    else if (e.type === 'call_expression' && e.childForFieldName('function')?.type === 'field_expression' && e.childForFieldName('function')!.childForFieldName('field')?.text === 'cast') {
-      e = unparen(e.childForFieldName('function')!.childForFieldName('value')!);
-    } else break;
+    if (e.type === 'type_cast_expression') {
+      e = unparen(e.childForFieldName('value')!);
+      continue;
+    }
+    const m = asMethodCall(e);
+    if (m && POINTER_KEEPING.has(m.method) && m.args.length === (m.method === 'expect' ? 1 : 0)) {
+      e = unparen(m.receiver);
+      continue;
+    }
+    const wrap = asPathCall(e);
+    if (wrap && /(^|::)NonNull$/.test(wrap.qualifier) && (wrap.name === 'new' || wrap.name === 'new_unchecked') && wrap.args.length === 1) {
+      e = unparen(wrap.args[0]!);
+      continue;
+    }
+    break;
   }
   const c = asPathCall(e);
   if (c && c.name === 'into_raw' && /(^|::)(Box|Arc|Rc)$/.test(c.qualifier)) return true;
@@ -169,4 +180,7 @@ function ownedPointer(file: SourceFile, expr: Node, depth = 0): boolean {
   const value = file.letValue(e, true);
   return !!value && ownedPointer(file, value, depth + 1);
 }
+
+/** Methods that give the same pointer back, as another type: `.cast()`, `NonNull::as_ptr`, and the `unwrap` of `NonNull::new`. */
+const POINTER_KEEPING = new Set(['cast', 'cast_mut', 'cast_const', 'as_ptr', 'unwrap', 'expect']);
 
