@@ -79,7 +79,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--write-baseline <file>', 'record the current findings in a baseline file (then report against it)')
     .option('--category <name>', 'SARIF run category (runAutomationDetails.id), to keep several analyses of one repository apart')
     .option('--include-suppressed', 'also report findings silenced by ffiguard-ignore comments (SARIF marks them suppressed)')
-    .option('--include-tests', 'also report findings in test code (tests/, benches/, examples/, #[cfg(test)], #[test])')
+    .option('--include-tests', 'also report findings in test code (tests/, benches/, examples/, build.rs, #[cfg(test)], #[test])')
     .option('--header <files...>', 'C headers that declare the crate\'s C API (added to those found under the crate)')
     .option('--no-headers', 'do not read C headers')
     .option('--no-color', 'never colour text output (colour is used only on a terminal, and never when NO_COLOR is set)')

@@ -1,5 +1,6 @@
 /**
- * Test code: files under the crate's `tests/`, `benches/` and `examples/` (clippy skips them by default too), and items marked `#[cfg(test)]`,
+ * Test code: files under the crate's `tests/`, `benches/` and `examples/` (clippy skips them by default too), its build
+ * script (`build.rs`, which runs when the crate is built, never in the library), and items marked `#[cfg(test)]`,
  * `#[test]`, `#[bench]` or a test macro (`#[tokio::test]`); a whole file when its module is declared
  * `#[cfg(test)] mod mock;` (see analyze.ts, which asks the module tree). Callbacks written in tests dereference
  * pointers they made themselves and unwrap freely; findings there are noise for an FFI audit, so they
@@ -18,7 +19,7 @@ export interface TestRanges {
 
 export function testRanges(file: SourceFile, crateRoot: string): TestRanges {
   const rel = path.relative(crateRoot, file.path).split(path.sep);
-  if (rel[0] === 'tests' || rel[0] === 'benches' || rel[0] === 'examples') return { all: true, ranges: [] };
+  if (rel[0] === 'tests' || rel[0] === 'benches' || rel[0] === 'examples' || (rel.length === 1 && rel[0] === 'build.rs')) return { all: true, ranges: [] };
   const ranges: [number, number][] = [];
   if (!/\btest\b|\bbench\b/.test(file.text)) return { all: false, ranges };
   const visit = (node: SourceFile['root']): void => {
