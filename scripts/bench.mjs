@@ -257,7 +257,7 @@ function measures(corpus, ctx) {
     {
       id: 'edited-ordinary',
       label: 'ffiguard warm, 1 ordinary file edited',
-      command: 'the warm command, after appending a comment line to a file that holds no text a rule or the crate model reads (in the crate of the FFI file, else in the biggest crate that has one)',
+      command: 'the warm command, after appending a comment line to a library source (src/) that holds no text a rule or the crate model reads (in the crate of the FFI file, else in the biggest crate that has one)',
       skip: noCaching ?? (corpus.ordinaryFile ? null : 'no crate has a file without trigger text'),
       run: () => {
         fs.appendFileSync(corpus.ordinaryFile, `// benchmark edit ${++edits}\n`);
@@ -350,11 +350,11 @@ function rowsTable(rows) {
 // Corpora.
 
 /**
- * The file edited for the "1 ordinary file edited" run: the first Rust file (by path) whose text has
- * nothing any rule or the crate model looks for, as ffiguard's own prefilter decides (with every rule,
- * the default configuration), in the crate of the FFI file the other edit touches, else in the biggest
- * crate that has one. What most edits in a big crate are. Undefined when there is none, or this
- * ffiguard has no prefilter.
+ * The file edited for the "1 ordinary file edited" run: the first library source (under `src/`, by
+ * path) whose text has nothing any rule or the crate model looks for, as ffiguard's own prefilter
+ * decides (with every rule, the default configuration), in the crate of the FFI file the other edit
+ * touches, else in the biggest crate that has one. What most edits in a big crate are. Undefined when
+ * there is none, or this ffiguard has no prefilter.
  */
 async function ordinaryFile(corpusDir, editFile, ffiguardDir) {
   const load = (p) => import(path.join(ffiguardDir, 'dist', p));
@@ -381,7 +381,8 @@ async function ordinaryFile(corpusDir, editFile, ffiguardDir) {
   const home = crateOf(editFile);
   const order = [...crates.keys()].sort((a, b) => (a === home ? -1 : b === home ? 1 : size(crates.get(b)) - size(crates.get(a)) || (a < b ? -1 : 1)));
   for (const root of order) {
-    const file = prefilter(crates.get(root), rules, config).later[0]?.path;
+    const library = path.join(root, 'src') + path.sep;
+    const file = prefilter(crates.get(root), rules, config).later.find((s) => s.path.startsWith(library))?.path;
     if (file) return file;
   }
   return undefined;
