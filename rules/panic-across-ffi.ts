@@ -119,7 +119,7 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
           (first.rethrows && first.via.length === 0 && !crate.settings.panicAbort
             ? rethrowHelp(fn.name)
             : first.nullAssert
-              ? nullGuardHelp(first.nullAssert, first.via[0] && calleeName(first.via[0].callee), sites.length > 1, panicHelp(crate.settings, fn.name, crateGuard))
+              ? nullGuardHelp(first.nullAssert, first.via[0] ? { callee: calleeName(first.via[0].callee) } : { what: first.what }, sites.length > 1, panicHelp(crate.settings, fn.name, crateGuard))
               : panicHelp(crate.settings, fn.name, crateGuard)) +
           (fn.expanded ? ` (its code is written in the definition of \`${fn.generatedBy}!\`)` : ''),
         related: [
@@ -137,9 +137,14 @@ pub extern "C" fn config_port(path: *const c_char) -> i32 {
  * here or in a helper `p` is handed to): the assert is a null check that aborts; returning an error
  * before it is the fix.
  */
-function nullGuardHelp(pointer: string, callee: string | undefined, moreSites: boolean, otherwise: string): string {
-  const before = callee ? `before calling \`${callee}()\`` : 'first';
-  const fix = `check \`${pointer}\` for null ${before} and return an error value to C (\`if ${pointer}.is_null() { return ..; }\`): this panic fires only when C passes NULL`;
+function nullGuardHelp(pointer: string, site: { callee: string } | { what: string }, moreSites: boolean, otherwise: string): string {
+  const early = `\`if ${pointer}.is_null() { return ..; }\``;
+  const fix =
+    'callee' in site
+      ? `check \`${pointer}\` for null before calling \`${site.callee}()\` and return an error value to C (${early}): this panic fires only when C passes NULL`
+      : /assert/.test(site.what)
+        ? `replace the assert with an early return of an error value to C (${early}): it fires only when C passes NULL`
+        : `return an error value to C when \`${pointer}\` is null instead of unwrapping it (${early}, or \`let Some(..) = .. else { return ..; }\`): this panic fires only when C passes NULL`;
   return moreSites ? `${fix}; for the other sites, ${otherwise}` : fix;
 }
 

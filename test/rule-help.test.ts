@@ -85,7 +85,22 @@ describe('panic-across-ffi help', () => {
     ].join('\n');
     expect(await helpsOf('panic-across-ffi', rust, '')).toEqual([
       'check `key` for null before calling `name_of()` and return an error value to C (`if key.is_null() { return ..; }`): this panic fires only when C passes NULL',
-      'check `key` for null first and return an error value to C (`if key.is_null() { return ..; }`): this panic fires only when C passes NULL; for the other sites, handle the failure without panicking, or wrap the body of `kv_first` in `std::panic::catch_unwind(|| ..)` and return an error value when it catches a panic',
+      'return an error value to C when `key` is null instead of unwrapping it (`if key.is_null() { return ..; }`, or `let Some(..) = .. else { return ..; }`): this panic fires only when C passes NULL; for the other sites, handle the failure without panicking, or wrap the body of `kv_first` in `std::panic::catch_unwind(|| ..)` and return an error value when it catches a panic',
+    ]);
+  });
+
+  it('for an assert that is itself the null check, says to return early instead, also when the name is rebound after it', async () => {
+    const rust = [
+      '#[no_mangle]',
+      'pub unsafe extern "C" fn kv_len(key: *const Vec<u8>) -> usize {',
+      '    assert!(!key.is_null());',
+      '    let key = &*key;',
+      '    key.len()',
+      '}',
+      '',
+    ].join('\n');
+    expect(await helpsOf('panic-across-ffi', rust, '')).toEqual([
+      'replace the assert with an early return of an error value to C (`if key.is_null() { return ..; }`): it fires only when C passes NULL',
     ]);
   });
 });

@@ -9,7 +9,8 @@ export function panicConsequence(settings: CrateSettings): string {
   if (v && compareRustVersion(v, '1.81') < 0) {
     return `unwinding into C is undefined behaviour on Rust ${v} (the crate's \`rust-version\`) and aborts the process from Rust 1.81 on`;
   }
-  if (v) return `a panic that reaches C aborts the host process on Rust ${v} (the crate's \`rust-version\`) and later`;
+  // Every compiler the crate allows aborts: say since when, and why that covers this crate.
+  if (v) return `a panic that reaches C aborts the host process (Rust 1.81 and later; the crate's \`rust-version\` is ${v})`;
   return 'a panic that reaches C aborts the host process (Rust 1.81+; undefined behaviour on older compilers)';
 }
 

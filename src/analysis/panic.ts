@@ -525,7 +525,9 @@ function assertedNonNull(fn: FnInfo, invocation: Node): string | undefined {
   const m = /^\(\s*!\s*(\w+)\s*\.\s*is_null\s*\(\s*\)\s*(,[\s\S]*)?\)$/.exec(args);
   if (!m) return undefined;
   const param = fn.params.find((p) => p.name === m[1] && p.isRawPointer);
-  if (!param || !fn.body || new RegExp(`\\blet\\s+(mut\\s+)?${param.name}\\b`).test(fn.body.text)) return undefined;
+  // Rebound by a `let` before the assert, the name is another value (after it, `let p = p.as_ref()..` is common).
+  const before = fn.body ? fn.file.text.slice(fn.body.startIndex, invocation.startIndex) : '';
+  if (!param || !fn.body || new RegExp(`\\blet\\s+(mut\\s+)?${param.name}\\b`).test(before)) return undefined;
   return param.name;
 }
 
