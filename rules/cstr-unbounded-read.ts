@@ -43,6 +43,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
       'A null check does not silence this rule: it is about the missing length, not the null pointer (`ffi-null-deref` covers that).',
       'Calls are followed into the crate\'s own functions up to three calls deep; the finding is at the call in the `extern "C"` function, with the helper\'s `CStr::from_ptr` as a related location.',
       'Buffers the Rust side built itself (`CStr::from_ptr(buf.as_ptr())`) and Rust-ABI functions are not reported.',
+      'Only exported functions (`#[no_mangle]`, `export_name`) are checked: an `extern "C"` callback the crate hands to a C library (a libxml2 SAX handler) has the signature that library defines, strings terminated as its contract says, and no room for a length. `ffi-null-deref` still checks its pointers.',
     ],
     references: [
       { title: 'std::ffi::CStr::from_ptr: safety', url: 'https://doc.rust-lang.org/std/ffi/struct.CStr.html#method.from_ptr' },
@@ -52,6 +53,9 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
   triggers: FFI_FUNCTIONS,
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
+      // A callback the crate hands to a C library (not exported) has the signature that library fixed,
+      // and the library's contract says how its strings end: no length can be added there.
+      if (!fn.exported) continue;
       const where = placeNamer(crate, fn.file);
       for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const source = { file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` };
