@@ -5,6 +5,10 @@ import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from 
 import { placeNamer } from '../src/analysis/places.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import { asPathCall } from '../src/syntax.js';
+import { readDocs } from '../src/model/attributes.js';
+
+/** Docs that state the C-string contract: "a NUL-terminated string", "null terminated", "a C string". */
+const NUL_DOCUMENTED = /\b(nul|null)[- ]terminated\b|\bC[- ]strings?\b/i;
 
 export default defineRule({
   id: 'cstr-unbounded-read',
@@ -43,6 +47,7 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
       'A null check does not silence this rule: it is about the missing length, not the null pointer (`ffi-null-deref` covers that).',
       'Calls are followed into the crate\'s own functions up to three calls deep; the finding is at the call in the `extern "C"` function, with the helper\'s `CStr::from_ptr` as a related location.',
       'Buffers the Rust side built itself (`CStr::from_ptr(buf.as_ptr())`) and Rust-ABI functions are not reported.',
+      'A function whose docs state the contract ("a NUL-terminated string", "null terminated", "a C string") gets a note instead of a warning: the author chose the C-string convention and told callers; the message says the docs say so.',
       'Only exported functions (`#[no_mangle]`, `export_name`) are checked: an `extern "C"` callback the crate hands to a C library (a libxml2 SAX handler) has the signature that library defines, strings terminated as its contract says, and no room for a length. `ffi-null-deref` still checks its pointers.',
     ],
     references: [
@@ -57,6 +62,10 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
       // and the library's contract says how its strings end: no length can be added there.
       if (!fn.exported) continue;
       const where = placeNamer(crate, fn.file);
+      // The contract is written down: a design choice the author made, worth a note rather than a warning.
+      const documented = NUL_DOCUMENTED.test(readDocs(fn.node, fn.file.path).text);
+      const contract = documented ? { severity: 'note' as const } : {};
+      const said = documented ? ' (its docs say so)' : '';
       for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const source = { file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` };
         fn.file.walkBody(fn.body!, (n) => {
@@ -69,10 +78,11 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
             file: fn.file,
             node: n,
             message: direct
-              ? `${call} reads parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply`
-              : `${call} reads a string reached through parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply`,
+              ? `${call} reads parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply${said}`
+              : `${call} reads a string reached through parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply${said}`,
             help: direct ? lengthHelp(param.name) : 'have the caller pass each string with its length and read it with `slice::from_raw_parts`',
             related: [source],
+            ...contract,
           });
         });
         // `cstr_to_str(p)`: a crate helper (or a chain of them) does the read.
@@ -81,13 +91,14 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
           report({
             file: fn.file,
             node: use.node,
-            message: `parameter \`${param.name}\` of ${fnLabel(fn)}${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply`,
+            message: `parameter \`${param.name}\` of ${fnLabel(fn)}${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply${said}`,
             help: lengthHelp(param.name),
             related: [
               source,
               ...chainSteps(use),
               { file: leaf.fn.file, node: leaf.use.node, message: `\`${calleeName(leaf.fn)}()\` reads \`${leaf.param}\` here up to a NUL byte` },
             ],
+            ...contract,
           });
         }
       }
