@@ -43,10 +43,30 @@ export function question(pattern: RegExp): RegExp {
 
 /** Everything the analysis can have learnt from a left-out file's text, as a short digest. */
 export function leftOutSignature(text: string, questions: readonly RegExp[]): string {
-  const answers = questions.map((q) => (q.test(text) ? '1' : '0')).join('');
-  const fns = namesIn(text, FUNCTION_NAMES).join(' ');
-  const types = namesIn(text, typeNamePattern(text)).join(' ');
-  return createHash('sha1').update(`${answers}\n${fns}\n${types}`).digest('hex');
+  return signatureOf(
+    questions.map((q) => q.test(text)),
+    namesIn(text, FUNCTION_NAMES),
+    namesIn(text, typeNamePattern(text)),
+  );
+}
+
+/** The digest `leftOutSignature` computes, from answers and names already known. */
+export function signatureOf(answers: readonly boolean[], functions: readonly string[], types: readonly string[]): string {
+  return createHash('sha1').update(`${answers.map((a) => (a ? '1' : '0')).join('')}\n${functions.join(' ')}\n${types.join(' ')}`).digest('hex');
+}
+
+const answered = new WeakMap<object, Map<RegExp, boolean>>();
+
+/**
+ * `question.test(source.text)`, remembered for this source object: the analysis asks its questions of
+ * every left-out file, and the record of what it asked (`LaterParse.record`) needs the same answers.
+ */
+export function answer(question: RegExp, source: { text: string }): boolean {
+  let known = answered.get(source);
+  if (!known) answered.set(source, (known = new Map()));
+  let a = known.get(question);
+  if (a === undefined) known.set(question, (a = question.test(source.text)));
+  return a;
 }
 
 /** The questions of a record, compiled; undefined if one is not a valid regular expression (a foreign cache). */

@@ -12,6 +12,7 @@
 import type { AnalyzerConfig } from './config.js';
 import type { Rule } from './rule.js';
 import { escapeRegExp } from './regexp.js';
+import { answer } from './left-out.js';
 
 /**
  * What the crate model reads: FFI functions and imports (`extern`, export attributes), the crate's macros
@@ -53,7 +54,7 @@ export function prefilter<T extends { text: string }>(sources: T[], rules: reado
   const parse: T[] = [];
   const later: T[] = [];
   const questions = [anyTrigger];
-  for (const s of sources) (anyTrigger.test(s.text) ? parse : later).push(s);
+  for (const s of sources) (answer(anyTrigger, s) ? parse : later).push(s);
   // An invocation of one of the crate's macros may write an FFI function (`ffi_fn! { fn f() {..} }`,
   // `declare_vec!(name)`): files that invoke them are parsed too. Macros are defined in parsed files.
   const macros = new Set<string>();
@@ -86,7 +87,7 @@ export function prefilter<T extends { text: string }>(sources: T[], rules: reado
 /** Moves the sources matching `pattern` into `into`; returns the others. */
 function moveMatching<T extends { text: string }>(sources: T[], into: T[], pattern: RegExp): T[] {
   const rest: T[] = [];
-  for (const s of sources) (pattern.test(s.text) ? into : rest).push(s);
+  for (const s of sources) (answer(pattern, s) ? into : rest).push(s);
   return rest;
 }
 

@@ -17,7 +17,7 @@ import { occurrences, reachOf } from './references.js';
 import { collectMacro, exportTemplate, type ExportTemplate, type MacroDef } from './macros.js';
 import { buildModuleTree, type LazyFile, type ModuleTree } from './visibility.js';
 import { sameNode } from '../node-fields.js';
-import { FUNCTION_NAMES, leftOutSignature, question, REPR, typeNamePattern, type LeftOutRecord } from '../left-out.js';
+import { answer, FUNCTION_NAMES, namesIn, question, REPR, signatureOf, typeNamePattern, type LeftOutRecord } from '../left-out.js';
 
 export interface CrateModel {
   root: string;
@@ -330,6 +330,8 @@ class LaterParse {
   readonly byFunctionName = new Map<string, { path: string; text: string }[]>();
   /** Left-out files by the names of the `type` aliases (and, in files that say `repr(` or `bitflags!`, structs and enums) they may define. */
   readonly byTypeName = new Map<string, { path: string; text: string }[]>();
+  /** The function and type names each left-out file was indexed by (for `record`). */
+  private readonly names = new Map<string, { functions: string[]; types: string[] }>();
 
   constructor(
     private readonly later: LaterFiles | undefined,
@@ -337,8 +339,11 @@ class LaterParse {
     private readonly collect: (file: SourceFile) => void,
   ) {
     for (const src of later?.sources ?? []) {
-      index(this.byFunctionName, src, FUNCTION_NAMES);
-      index(this.byTypeName, src, typeNamePattern(src.text));
+      const functions = namesIn(src.text, FUNCTION_NAMES);
+      const types = namesIn(src.text, typeNamePattern(src.text));
+      index(this.byFunctionName, src, functions);
+      index(this.byTypeName, src, types);
+      this.names.set(src.path, { functions, types });
     }
   }
 
@@ -356,7 +361,15 @@ class LaterParse {
   record(prefilter: readonly RegExp[]): LeftOutRecord {
     const questions = [...prefilter.map(question), ...this.asked.values()];
     const files: Record<string, string> = {};
-    for (const src of this.later?.sources ?? []) if (!this.parsed.has(src.path)) files[src.path] = leftOutSignature(src.text, questions);
+    for (const src of this.later?.sources ?? []) {
+      if (this.parsed.has(src.path)) continue;
+      const { functions, types } = this.names.get(src.path)!;
+      files[src.path] = signatureOf(
+        questions.map((q) => answer(q, src)),
+        functions,
+        types,
+      );
+    }
     return { questions: questions.map((q) => [q.source, q.flags]), files };
   }
 
@@ -378,7 +391,7 @@ class LaterParse {
     const word = this.ask(new RegExp(`(?<![\\w$])(${names.join('|')})(?![\\w$])`));
     const out: SourceFile[] = [];
     for (const src of this.later?.sources ?? []) {
-      if (!word.test(src.text)) continue;
+      if (!answer(word, src)) continue;
       this.load(src);
       const file = this.parsed.get(src.path);
       if (file) out.push(file);
@@ -402,7 +415,7 @@ class LaterParse {
     const out: SourceFile[] = [];
     const patterns = mayHold?.map((p) => this.ask(p));
     for (const src of this.later?.sources ?? []) {
-      if (patterns && !patterns.every((p) => p.test(src.text))) continue;
+      if (patterns && !patterns.every((p) => answer(p, src))) continue;
       this.load(src);
       const file = this.parsed.get(src.path);
       if (file) out.push(file);
@@ -411,11 +424,11 @@ class LaterParse {
   }
 }
 
-/** Adds `src` to the list of each name `pattern` (global, the name its first group) finds in its text. */
-function index<T extends { text: string }>(into: Map<string, T[]>, src: T, pattern: RegExp): void {
-  for (const m of src.text.matchAll(pattern)) {
-    const list = into.get(m[1]!);
-    if (!list) into.set(m[1]!, [src]);
+/** Adds `src` to the list of each of `names`. */
+function index<T>(into: Map<string, T[]>, src: T, names: readonly string[]): void {
+  for (const name of names) {
+    const list = into.get(name);
+    if (!list) into.set(name, [src]);
     else if (list[list.length - 1] !== src) list.push(src);
   }
 }
@@ -520,7 +533,7 @@ class FunctionIndex extends Map<string, FnInfo[]> implements FunctionLookup {
       // `impl<T> Trait for Type<T> {`, `trait Type {`: the type's name comes before the item's `{`
       // (a block in the generics before it, `impl Trait<{ N }> for Type`, is not looked through).
       const holds = this.later!.ask(new RegExp(`\\b(?:impl|trait)\\b[^;{]*?\\b${type}\\b`));
-      const now = pending.filter((src) => holds.test(src.text));
+      const now = pending.filter((src) => answer(holds, src));
       if (now.length === pending.length) return this.get(name);
       if (now.length > 0) this.later!.byFunctionName.set(name, pending.filter((src) => !now.includes(src)));
       for (const src of now) this.later!.load(src);
