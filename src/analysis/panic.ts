@@ -396,7 +396,7 @@ export class PanicAnalysis {
     switch (n.type) {
       case 'call_expression': {
         const m = asMethodCall(n);
-        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests)) && !(ctx && cannotFail(ctx.fn.file, m.receiver)) && !(ctx && variantMatched(ctx.fn.file, m.receiver, n, m.method))) {
+        if (m && PANICKY_METHODS.get(m.method) === m.args.length && !(m.method === 'borrow_mut' && ctx?.borrowMutTrait) && !sameLengthCopy(m.method, m.receiver, m.args[0]) && !(ctx && isVariantTested(m.receiver, n, ctx.lengthTests)) && !(ctx && cannotFail(ctx.fn.file, m.receiver)) && !(ctx && variantMatched(ctx.fn.file, m.receiver, n, m.method))) {
           const field = n.childForFieldName('function')!;
           const name = field.type === 'generic_function' ? field.childForFieldName('function')! : field;
           const receiver = unparen(m.receiver);
@@ -427,6 +427,7 @@ export class PanicAnalysis {
         // `&v[..]` cannot panic.
         if (index && index.type === 'range_expression' && index.namedChildCount === 0) return null;
         if (ctx && isLengthTested(n, ctx.lengthTests)) return null;
+        if (index && ctx && clampedSlice(ctx.fn.file, n, index)) return null;
         return { node: n, what: `indexing \`${clip(n.text)}\`` };
       }
       case 'binary_expression':
@@ -458,6 +459,55 @@ export class PanicAnalysis {
         return null;
     }
   }
+}
+
+/**
+ * `a[..n].copy_from_slice(&b[..n])`: both sides sliced to the same bound, so their lengths agree
+ * (whether the slicing itself can panic is judged at each slice).
+ */
+function sameLengthCopy(method: string, receiver: Node, arg: Node | undefined): boolean {
+  if ((method !== 'copy_from_slice' && method !== 'clone_from_slice') || !arg) return false;
+  const bound = (e: Node): string | null => {
+    let u = unparen(e);
+    while (u.type === 'reference_expression' && u.namedChildCount > 0) u = unparen(u.namedChild(u.namedChildCount - 1)!);
+    const index = u.type === 'index_expression' ? u.namedChild(1) : null;
+    return index?.type === 'range_expression' && index.text.startsWith('..') && !index.text.startsWith('..=') ? index.text.replace(/\s+/g, '') : null;
+  };
+  const a = bound(receiver);
+  return a !== null && a === bound(arg);
+}
+
+/**
+ * `&v[..n]` or `&v[n..]` where `n` is clamped to `v.len()`: `min(want, v.len())`, `want.min(v.len())`,
+ * `v.len().min(want)`, or a local bound to one (`let n = cmp::min(want, v.len());`). Such a bound is
+ * at most the length, and a slice may end (or start) at the length. (`v[n]` with the same `n` can
+ * still be out of range, at `n == v.len()`.)
+ */
+function clampedSlice(file: SourceFile, indexing: Node, index: Node): boolean {
+  // `..n` or `n..`, not `..=n` (which reaches one past a bound equal to the length).
+  if (index.type !== 'range_expression' || index.namedChildCount !== 1 || index.text.includes('..=')) return false;
+  const subject = indexing.namedChild(0);
+  if (!subject) return false;
+  // `msg.as_bytes()[..n]` with `n` clamped to `msg.len()`: the same length.
+  const base = (text: string): string => text.replace(/\s+/g, '').replace(/\.(as_bytes|as_slice|as_mut_slice)\(\)$/, '');
+  const own = base(subject.text);
+  const isLen = (e: Node): boolean => {
+    const m = asMethodCall(unparen(e));
+    return !!m && m.method === 'len' && m.args.length === 0 && base(m.receiver.text) === own;
+  };
+  const clamped = (e: Node, depth: number): boolean => {
+    const u = unparen(e);
+    const m = asMethodCall(u);
+    if (m && m.method === 'min' && m.args.length === 1) return isLen(m.receiver) || isLen(m.args[0]!);
+    const c = asPathCall(u);
+    if (c && c.name === 'min' && /^((std|core)::)?(cmp)?$/.test(c.qualifier.replace(/::$/, '')) && c.args.length === 2) return c.args.some(isLen);
+    if (u.type === 'identifier' && depth < 2) {
+      const value = file.letValue(u);
+      return !!value && clamped(value, depth + 1);
+    }
+    return false;
+  };
+  return clamped(index.namedChild(0)!, 0);
 }
 
 /**
