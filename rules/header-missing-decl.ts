@@ -1,6 +1,6 @@
 import { abiHeaders, declarations, macroDeclarations } from '../src/c/abi-headers.js';
 import path from 'node:path';
-import { cPrototype, headerSpellings, rustSignature } from '../src/c/signature.js';
+import { cPrototype, declaredExports, rustSignature } from '../src/c/signature.js';
 import type { HeaderFile } from '../src/c/header.js';
 import { defineRule } from '../src/rule.js';
 
@@ -49,15 +49,11 @@ size_t kv_len(const Store *store);`,
     const missing = [...crate.exportsBySymbol].filter(([symbol]) => !declared.has(symbol) && !viaMacro.has(symbol) && (!isJniSymbol(symbol) || jniHeader));
     if (missing.length === 0) return;
     // The header's names for the crate's types, and where it declares the exports of each Rust file.
-    const pairs = [...crate.exportsBySymbol].flatMap(([symbol, fn]) => {
-      const d = declared.get(symbol);
-      return d ? [{ rust: rustSignature(fn, crate), c: d.fn, file: fn.file.path, header: d.header }] : [];
-    });
-    const names = headerSpellings(pairs);
+    const { exports, names } = declaredExports(crate);
     const rel = (h: HeaderFile): string => path.relative(crate.root, h.path).split(path.sep).join('/');
     for (const [symbol, fn] of missing) {
       // Among several headers, the one declaring the functions written beside it is where it belongs.
-      const beside = headers.length > 1 ? mostCommon(pairs.filter((p) => p.file === fn.file.path).map((p) => p.header)) : headers[0];
+      const beside = headers.length > 1 ? mostCommon(exports.filter((e) => e.fn.file.path === fn.file.path).map((e) => e.header)) : headers[0];
       const where = headers.length === 1 ? path.basename(headers[0]!.path) : `any of the ${headers.length} headers`;
       const prototype = `\`${cPrototype(symbol, rustSignature(fn, crate), names)}\``;
       report({

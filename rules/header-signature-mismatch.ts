@@ -1,5 +1,4 @@
-import { declarations } from '../src/c/abi-headers.js';
-import { cSpelling, headerSpellings, rustSignature } from '../src/c/signature.js';
+import { cSpelling, declaredExports } from '../src/c/signature.js';
 import { compareTypes, type Difference } from '../src/c/types.js';
 import { defineRule, type Locatable } from '../src/rule.js';
 import type { Node } from '../src/source.js';
@@ -47,12 +46,8 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
     cwe: ['CWE-686', 'CWE-843'],
   },
   check({ crate, report }) {
-    const declared = declarations(crate);
-    // How the header names the crate's types, for spelling a Rust type in C in the help.
-    const names = headerSpellings([...crate.exportsBySymbol].flatMap(([symbol, fn]) => {
-      const d = declared.get(symbol);
-      return d ? [{ rust: rustSignature(fn, crate), c: d.fn }] : [];
-    }));
+    // Each declared export with both signatures, and how the header names the crate's types (for the help).
+    const { exports, names } = declaredExports(crate);
     // One note per type ffiguard cannot map (wasmtime passes one such type to 100 functions).
     const unmapped = new Map<string, { first: Parameters<typeof report>[0]; more: { file: Locatable; node: Node; message: string }[] }>();
     const reportDifference = (input: Parameters<typeof report>[0], d: Difference): void => {
@@ -63,11 +58,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
       if (seen) seen.more.push({ file: input.file, node: input.node, message: input.message });
       else unmapped.set(key, { first: input, more: [] });
     };
-    for (const [symbol, rustFn] of crate.exportsBySymbol) {
-      const decl = declared.get(symbol);
-      if (!decl) continue;
-      const { header, fn: cFn } = decl;
-      const sig = rustSignature(rustFn, crate);
+    for (const { symbol, fn: rustFn, header, cFn, sig } of exports) {
       const rustAt = { file: rustFn.file, node: rustFn.nameNode, message: `\`${symbol}\` is defined here` };
       if (cFn.variadic) {
         report({ file: header, node: cFn.nameNode, message: `\`${symbol}\` is variadic (\`...\`) in C but not in Rust`, help: 'remove `...` from the prototype', related: [rustAt] });

@@ -3,6 +3,8 @@ import type { CrateModel } from '../model/crate.js';
 import type { FnInfo } from '../model/functions.js';
 import type { Node, SourceFile } from '../source.js';
 import { rustType } from './rust-types.js';
+import { declarations } from './abi-headers.js';
+import type { CFunction, HeaderFile } from './header.js';
 import type { CType, Scalar } from './types.js';
 
 export interface RustSignature {
@@ -100,4 +102,32 @@ export function headerSpellings(pairs: Iterable<{ rust: RustSignature; c: { para
   const out = new Map<string, string>();
   for (const [rust, c] of seen) if (c) out.set(rust, c);
   return out;
+}
+
+export interface DeclaredExport {
+  symbol: string;
+  fn: FnInfo;
+  header: HeaderFile;
+  cFn: CFunction;
+  sig: RustSignature;
+}
+
+const declaredMemo = new WeakMap<CrateModel, { exports: DeclaredExport[]; names: Map<string, string> }>();
+
+/**
+ * Each export a scanned header declares, with its Rust signature, and the header's names for the
+ * crate's types (`headerSpellings`): read once per crate for the header rules that need them.
+ */
+export function declaredExports(crate: CrateModel): { exports: DeclaredExport[]; names: Map<string, string> } {
+  let known = declaredMemo.get(crate);
+  if (!known) {
+    const declared = declarations(crate);
+    const exports = [...crate.exportsBySymbol].flatMap(([symbol, fn]) => {
+      const d = declared.get(symbol);
+      return d ? [{ symbol, fn, header: d.header, cFn: d.fn, sig: rustSignature(fn, crate) }] : [];
+    });
+    known = { exports, names: headerSpellings(exports.map((e) => ({ rust: e.sig, c: e.cFn }))) };
+    declaredMemo.set(crate, known);
+  }
+  return known;
 }
