@@ -28,7 +28,7 @@ export function rustParserInstance(): Parser {
  *   the visibility is blanked;
  * - it rejects an empty bound in a where clause (`where T:,`, which macros write): the predicate is
  *   blanked.
- * Attributes on the fields of a struct pattern are another gap; see `reparseFixingPatterns`.
+ * Attributes on the fields of a struct pattern, and `~` in a macro's tokens, are other gaps; see `reparseFixingErrors`.
  */
 export function neutraliseRust(text: string): string {
   let out = text;
@@ -50,14 +50,16 @@ function blank(text: string): string {
 }
 
 /**
- * tree-sitter-rust 0.24 rejects attributes on the fields of a struct pattern (`Some { a, #[cfg(x)] b, .. } =>`,
- * as wasmtime and mullvad write them), and the function holding one is then not analysed. When a
- * parse has errors, such attributes in the items holding the errors are blanked (a field's cfg
- * matters to no analysis) and the text parsed again; the new tree is kept if it has fewer errors.
- * Returns the text and tree to use.
+ * Two gaps of tree-sitter-rust 0.24 that only a parse shows: it rejects attributes on the fields of a
+ * struct pattern (`Some { a, #[cfg(x)] b, .. } =>`, as wasmtime and mullvad write them), and the `~`
+ * token in a macro's tokens (seq-macro's `fn case_~N()`). The function holding one is then not
+ * analysed. When a parse has errors, such attributes in the items holding the errors, and `~` tokens
+ * that are errors of their own, are blanked (a field's cfg matters to no analysis, nor does a token of
+ * a macro's input) and the text parsed again; the new tree is kept if it has fewer errors. Returns
+ * the text and tree to use.
  */
-export function reparseFixingPatterns(text: string, tree: Parser.Tree, budgetMs?: number): { text: string; tree: Parser.Tree } {
-  if (!tree.rootNode.hasError || !text.includes('#[')) return { text, tree };
+export function reparseFixingErrors(text: string, tree: Parser.Tree, budgetMs?: number): { text: string; tree: Parser.Tree } {
+  if (!tree.rootNode.hasError || !(text.includes('#[') || text.includes('~'))) return { text, tree };
   const errors = tree.rootNode.descendantsOfType('ERROR');
   // The error may start before the attribute (`if let S {` alone) or after it: the whole item is searched.
   const items = new Map<number, number>();
@@ -67,6 +69,7 @@ export function reparseFixingPatterns(text: string, tree: Parser.Tree, budgetMs?
     items.set(top.startIndex, Math.max(items.get(top.startIndex) ?? 0, top.endIndex));
   }
   let fixed = text;
+  for (const e of errors) if (e.text === '~') fixed = fixed.slice(0, e.startIndex) + ' ' + fixed.slice(e.endIndex);
   for (const [start, end] of items) {
     FIELD_ATTRIBUTE.lastIndex = start;
     for (let m = FIELD_ATTRIBUTE.exec(text); m && m.index < end; m = FIELD_ATTRIBUTE.exec(text)) {

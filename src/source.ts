@@ -4,7 +4,7 @@
  * offsets) and walked as if they were ordinary children of the invocation.
  */
 import type Parser from 'tree-sitter';
-import { neutraliseRust, parseRust, parseRustRange, reparseFixingPatterns } from './parse.js';
+import { neutraliseRust, parseRust, parseRustRange, reparseFixingErrors } from './parse.js';
 import type { Span } from './findings.js';
 import { nodeId, sameNode } from './node-fields.js';
 
@@ -35,7 +35,7 @@ export class SourceFile {
     parseBudgetMs?: number,
   ) {
     const neutral = neutraliseRust(text);
-    const parsed = reparseFixingPatterns(neutral, parseRust(neutral, parseBudgetMs), parseBudgetMs);
+    const parsed = reparseFixingErrors(neutral, parseRust(neutral, parseBudgetMs), parseBudgetMs);
     this.parsedText = parsed.text;
     this.tree = parsed.tree;
     this.lineStarts = [0];
