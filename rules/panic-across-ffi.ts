@@ -21,7 +21,7 @@ export default defineRule({
       '`.unwrap()`, `.expect()`, `panic!`/`assert!`/`unreachable!`/`todo!`, `resume_unwind`, indexing, integer division by a non-constant, ' +
       'or a call to a function of the same crate that can panic. A boundary is `std::panic::catch_unwind` (under any alias), a macro or ' +
       'function of the crate whose own body runs the code it is given under `catch_unwind` without re-raising the panic, or a ' +
-      'configured guard of another crate (`ffi_helpers::catch_panic`).',
+      'configured guard of another crate (`ffi_helpers::catch_panic`), or one a dependency is known to provide (jni 0.22 and later: `EnvUnowned::with_env`, which turns a panic into a Java exception).',
     why:
       'A panic cannot unwind into C. Since Rust 1.81 a panic that reaches an `extern "C"` boundary aborts the whole host ' +
       'process (a Python interpreter, a Node server, a game); before 1.81 it was undefined behaviour. With ' +

@@ -58,6 +58,8 @@ export interface Manifest {
     rustVersion?: string;
     /** `path` of each `[workspace.dependencies]` entry that has one, by name, as written (relative to the root). */
     dependencyPaths: Record<string, string>;
+    /** The version requirement of each `[workspace.dependencies]` entry that states one. */
+    dependencyVersions: Record<string, string>;
   };
   /** `[profile.release]`. Cargo honours it only in the workspace root. */
   release: { panic?: string; overflowChecks?: boolean };
@@ -65,6 +67,8 @@ export interface Manifest {
   pathDependencies: string[];
   /** A WebAssembly guest-binding crate among the unconditional `[dependencies]` (see `GUEST_BINDINGS`), if any. */
   wasmGuestBinding?: string;
+  /** The version requirement of each `[dependencies]` entry that states one (`jni = "0.22"`, `{ version = .. }`). */
+  dependencyVersions: Record<string, string>;
   /** Dependencies declared `{ workspace = true }`: their `path`, if any, is in the root's `[workspace.dependencies]`. */
   inheritedDependencies: string[];
   /** `[lints.clippy]` (lint → level), or `'workspace'` for `[lints] workspace = true`. */
@@ -136,12 +140,14 @@ export function readManifest(path: string): Manifest {
         const path = string(table(dep)?.path);
         return path === undefined ? [] : [[name, path]];
       })),
+      dependencyVersions: versions(table(workspace.dependencies)),
     },
     release: {
       panic: string(release?.panic),
       overflowChecks: typeof release?.['overflow-checks'] === 'boolean' ? release['overflow-checks'] : undefined,
     },
     pathDependencies: deps.flatMap(([, dep]) => string(table(dep)?.path) ?? []),
+    dependencyVersions: versions(table(doc.dependencies)),
     wasmGuestBinding: Object.entries(table(doc.dependencies) ?? {})
       .filter(([, dep]) => table(dep)?.optional !== true)
       .map(([name, dep]) => string(table(dep)?.package) ?? name)
@@ -261,6 +267,32 @@ export function clippyLevel(lints: Record<string, ClippyLint> | undefined, names
 
 const DEPENDENCY_TABLES = ['dependencies', 'dev-dependencies', 'build-dependencies'];
 
+/** `name = "1.2"` or `name = { version = "1.2", .. }` of a dependency table, by the package's name. */
+function versions(deps: Table | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, dep] of Object.entries(deps ?? {})) {
+    const version = string(dep) ?? string(table(dep)?.version);
+    if (version !== undefined) out[string(table(dep)?.package) ?? name] = version;
+  }
+  return out;
+}
+
+/**
+ * Panic boundaries a dependency provides: a function that runs the closure it is given under
+ * `catch_unwind` (jni 0.22's `EnvUnowned::with_env`, which turns a panic into a Java exception). Each
+ * counts when the package depends on a version that has it.
+ */
+const DEPENDENCY_BOUNDARIES: { crate: string; since: [number, number]; boundary: string }[] = [{ crate: 'jni', since: [0, 22], boundary: 'with_env' }];
+
+/** Does version requirement `req` (`"0.22.4"`, `"^0.22"`, `">=0.22, <0.23"`) ask for at least `since`? */
+function atLeast(req: string, since: [number, number]): boolean {
+  const m = /(\d+)(?:\.(\d+))?/.exec(req);
+  if (!m) return false;
+  const major = Number(m[1]);
+  const minor = Number(m[2] ?? 0);
+  return major > since[0] || (major === since[0] && minor >= since[1]);
+}
+
 /**
  * Crates that bind a WebAssembly guest to its host (component bindings, WASI calls, JavaScript glue):
  * a package that depends on one outside any `[target.'cfg(..)']` table, and not as an optional
@@ -294,7 +326,17 @@ export function crateSettings(manifestPath: string, workspaceRootManifest?: stri
     libRoot: existsSync(libRoot) ? libRoot : undefined,
     clippyLints: own.clippyLints === 'workspace' ? root.workspaceClippyLints : own.clippyLints,
     ...(own.wasmGuestBinding ? { wasmGuest: own.wasmGuestBinding } : {}),
+    ...dependencyBoundaries(own, root),
   };
+}
+
+/** The boundaries of `DEPENDENCY_BOUNDARIES` the package's dependencies provide (a version inherited from the workspace counts). */
+function dependencyBoundaries(own: Manifest, root: Manifest): { dependencyBoundaries?: string[] } {
+  const found = DEPENDENCY_BOUNDARIES.filter(({ crate, since }) => {
+    const req = own.dependencyVersions[crate] ?? (own.inheritedDependencies.includes(crate) ? root.workspace?.dependencyVersions[crate] : undefined);
+    return req !== undefined && atLeast(req, since);
+  }).map((b) => b.boundary);
+  return found.length > 0 ? { dependencyBoundaries: found } : {};
 }
 
 /**

@@ -24,6 +24,8 @@ export interface CrateSettings {
    * instance, which the host sees as an error, and no lock is ever poisoned.
    */
   wasmGuest?: string;
+  /** Panic boundaries the package's dependencies provide (`with_env` of jni 0.22 and later). */
+  dependencyBoundaries?: string[];
 }
 
 export interface CrateUnit {

@@ -289,11 +289,25 @@ describe('cargo', () => {
       package: { name: 'x', rustVersion: { workspace: true }, workspace: undefined },
       libPath: 'src/ffi.rs',
       libCrateTypes: ['cdylib', 'rlib'],
-      workspace: { members: ['a'], exclude: ['b'], rustVersion: '1.70', dependencyPaths: { w: 'libs/w' } },
+      workspace: { members: ['a'], exclude: ['b'], rustVersion: '1.70', dependencyPaths: { w: 'libs/w' }, dependencyVersions: { v: '1' } },
       release: { panic: undefined, overflowChecks: undefined },
       pathDependencies: ['u'],
+      dependencyVersions: {},
       inheritedDependencies: ['w'],
     });
+  });
+
+  it('knows the panic boundaries of a dependency, from its version or the workspace it inherits one from', () => {
+    const root = tree({
+      'Cargo.toml': '[workspace]\nmembers = ["a", "b", "c"]\n[workspace.dependencies]\njni = "0.22.4"\n',
+      'a/Cargo.toml': pkg('a', '[dependencies]\njni = { workspace = true }\n'),
+      'b/Cargo.toml': pkg('b', '[dependencies]\njni = { version = "0.21.1" }\n'),
+      'c/Cargo.toml': pkg('c', '[dependencies]\njava = { package = "jni", version = "^0.22" }\n'),
+    });
+    const settings = (c: string) => crateSettings(join(root, c, 'Cargo.toml'), join(root, 'Cargo.toml'));
+    expect(settings('a').dependencyBoundaries).toEqual(['with_env']);
+    expect(settings('b').dependencyBoundaries).toBeUndefined();
+    expect(settings('c').dependencyBoundaries).toEqual(['with_env']);
   });
 
   it('uses its own profile for a standalone crate', () => {

@@ -265,7 +265,7 @@ export function buildCrateModel(root: string, settings: CrateSettings, files: So
     const symbol = exportName ? exportName.args.replace(/^\s*=?\s*"|"\s*$/g, '') : fn.name;
     if (!exportsBySymbol.has(symbol)) exportsBySymbol.set(symbol, fn);
   }
-  const guards = findGuards(all, [...macros.values()], aliases, config);
+  const guards = findGuards(all, [...macros.values()], aliases, settings.dependencyBoundaries ? { ...config, panicBoundaries: [...config.panicBoundaries, ...settings.dependencyBoundaries] } : config);
   // Built when a rule first asks about visibility or enclosing attributes; a left-out file is parsed
   // only if a path is resolved through it.
   let moduleTree: ModuleTree | undefined;
