@@ -1,4 +1,4 @@
-import { cSpelling, declaredExports } from '../src/c/signature.js';
+import { cSpelling, declaredExports, withConstOf } from '../src/c/signature.js';
 import { compareTypes, type Difference } from '../src/c/types.js';
 import { defineRule, type Locatable } from '../src/rule.js';
 import type { Node } from '../src/source.js';
@@ -85,7 +85,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
           severity: d.severity,
           message: `parameter \`${name}\` of \`${symbol}\`: ${d.message}`,
           help: d.constness
-            ? constnessHelp(`the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``, cSpelling(p.type, names))
+            ? constnessHelp(`the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``, cSpelling(withConstOf(c.type, p.type), names))
             : d.severity === 'note'
               ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)'
               : `declare it${asC(cSpelling(p.type, names))} to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
@@ -100,7 +100,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
           severity: d.severity,
           message: `return type of \`${symbol}\`: ${d.message}`,
           help: d.constness
-            ? constnessHelp(`the Rust return type \`${sig.ret.text}\``, cSpelling(sig.ret, names))
+            ? constnessHelp(`the Rust return type \`${sig.ret.text}\``, cSpelling(withConstOf(cFn.ret, sig.ret), names))
             : d.severity === 'note'
               ? 'check the return type by hand'
               : `declare the return type${asC(cSpelling(sig.ret, names))} to match the Rust \`${sig.ret.text}\``,

@@ -39,6 +39,18 @@ const C_ALIAS_SPELLING: Record<string, string> = {
   c_ulonglong: 'unsigned long long', c_float: 'float', c_double: 'double', size_t: 'size_t', ssize_t: 'ssize_t',
 };
 
+/** Spellings C itself uses (`int`, `unsigned char`, `uint8_t`). */
+const C_NAMES = new Set<string>([...Object.values(C_SPELLING), ...Object.values(C_ALIAS_SPELLING), 'unsigned', 'long long']);
+
+/**
+ * The C type `c` with the constness of Rust type `rust` at each pointer level: what the header would
+ * say if only `const` changed (`char **` against Rust's `&mut *const u8` is `const char **`).
+ */
+export function withConstOf(c: CType, rust: CType): CType {
+  if (c.kind !== 'pointer' || rust.kind !== 'pointer') return c;
+  return { ...c, const: rust.const, to: withConstOf(c.to, rust.to) };
+}
+
 /**
  * How a C header would spell this type (`const char *`, `struct Store *`). `names` spells the crate's
  * own types the way its header does (`Config` → `quiche_config`, see `headerSpellings`), by the Rust
@@ -49,6 +61,8 @@ export function cSpelling(t: CType, names?: ReadonlyMap<string, string>): string
     case 'void':
       return 'void';
     case 'scalar':
+      // A type read from a header keeps its own spelling (`int`, `unsigned char`).
+      if (C_NAMES.has(t.text)) return t.text;
       return C_ALIAS_SPELLING[t.text.split('::').pop()!] ?? C_SPELLING[t.scalar];
     case 'named':
       return names?.get(t.text) ?? t.names[0]!;
