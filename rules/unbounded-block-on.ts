@@ -47,6 +47,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       'A program\'s own `fn main` is not flagged, closures in it included: `Runtime::new()?.block_on(run())` there (what `#[tokio::main]` expands to) waits for the whole program by design, and no C caller is waiting on it.',
       'A function that hands the future it is given to `block_on` (`fn block_on<F: Future>(f: F) -> F::Output { RT.block_on(f) }`) is not flagged itself: each call of it is judged like a `block_on` call, with the wrapper\'s line in the message. A wrapper not named `block_on` is found by its name (a free function the crate defines once).',
       'A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a runtime thread\'s `async { while let Some(t) = rx.recv().await { run(t) } }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
+      'A task aborted just before it is waited for (`task.abort(); rt.block_on(task)`, earlier in the same function) is not flagged: the wait only lasts until the task notices the abort.',
       'A crate\'s own executor, a free `fn block_on` that polls the future itself instead of handing it to another `block_on`, is judged by its body: with no `loop` or `while` in it (a bounded number of polls, then an error or a panic), bare `block_on(..)` calls of it cannot wait forever and are not flagged; one that loops until the future is ready is flagged at its calls like any `block_on`.',
       'The help names a timeout the executor can drive: `tokio::time::timeout` for a runtime\'s `block_on` method, a runtime-independent timer for `futures::executor`, `pollster` and the like (tokio\'s timeout panics outside a tokio runtime).',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
@@ -150,7 +151,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     for (const w of waits) {
       if (called.has(w) || (ownExecutorBounded && /^((crate|self|super)(::|$))?$/.test(asPathCall(w.call)?.qualifier ?? '-'))) continue;
       const { file, call: n, future } = w;
-      if (bounded(file, future) || receivesOnly(file, future, timeouts) || inProgramMain(file, n)) continue;
+      if (bounded(file, future) || receivesOnly(file, future, timeouts) || inProgramMain(file, n) || abortedBefore(file, future, n)) continue;
       const ffi = crate.enclosingFfiFunction(file, n);
       const shown = future.text.replace(/\s+/g, ' ');
       // Start at `block_on` itself: a receiver chain may span several lines before it.
@@ -208,6 +209,18 @@ function forwardingFunction(file: SourceFile, future: Node): Node | null {
   // Inside a closure, the future may be handed on several times, or later.
   if (!bound || [...file.ancestors(e)].some((a) => a.type === 'closure_expression' && a.startIndex > bound.fn.startIndex)) return null;
   return bound.fn;
+}
+
+/**
+ * `task.abort(); rt.block_on(task)`: waiting for a task just aborted only waits for it to notice (at
+ * its next `.await`), the usual way to cancel and then join a tokio task.
+ */
+function abortedBefore(file: SourceFile, future: Node, call: Node): boolean {
+  const e = unparen(future);
+  if (e.type !== 'identifier') return false;
+  const body = [...file.ancestors(call)].find((a) => a.type === 'block' && (a.parent?.type === 'function_item' || a.parent?.type === 'closure_expression'));
+  if (!body) return false;
+  return new RegExp(`\\b${e.text}\\s*\\.\\s*abort\\s*\\(\\s*\\)`).test(file.text.slice(body.startIndex, call.startIndex));
 }
 
 /** Does the body hold a loop that runs until something happens (`loop`, `while`), not only `for` loops over a range? */
