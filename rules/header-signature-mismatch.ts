@@ -1,5 +1,5 @@
-import { cSpelling, declaredExports, withConstOf } from '../src/c/signature.js';
-import { compareTypes, type Difference } from '../src/c/types.js';
+import { cSpelling, declaredExports, rustSpelling, withConstOf } from '../src/c/signature.js';
+import { compareTypes, type CType, type Difference } from '../src/c/types.js';
 import { defineRule, type Locatable } from '../src/rule.js';
 import type { Node } from '../src/source.js';
 
@@ -88,7 +88,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
             ? constnessHelp(`the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``, cSpelling(withConstOf(c.type, p.type), names))
             : d.severity === 'note'
               ? 'check this parameter by hand, or use types ffiguard knows (`std::ffi` aliases, `#[repr(C)]` types)'
-              : `declare it${asC(cSpelling(p.type, names))} to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\``,
+              : `declare it${asC(cSpelling(p.type, names))} to match the Rust parameter \`${p.node.text.replace(/\s+/g, ' ')}\`${orRust(c.type)}`,
           related: [{ file: sig.file, node: p.node, message: 'the Rust parameter' }],
         }, d);
       });
@@ -103,7 +103,7 @@ int32_t kv_count(const kv_store_t *store, uint64_t *out);`,
             ? constnessHelp(`the Rust return type \`${sig.ret.text}\``, cSpelling(withConstOf(cFn.ret, sig.ret), names))
             : d.severity === 'note'
               ? 'check the return type by hand'
-              : `declare the return type${asC(cSpelling(sig.ret, names))} to match the Rust \`${sig.ret.text}\``,
+              : `declare the return type${asC(cSpelling(sig.ret, names))} to match the Rust \`${sig.ret.text}\`${orRust(cFn.ret)}`,
           related: [sig.retNode ? { file: sig.file, node: sig.retNode, message: 'the Rust return type' } : { file: rustFn.file, node: rustFn.nameNode, message: 'the Rust return type' }],
         }, d);
       }
@@ -134,4 +134,13 @@ function constnessHelp(rust: string, inC: string): string {
 /** ` as \`T\``, when ffiguard can spell the type in C (not a type it cannot map, which it spells as a comment). */
 function asC(spelled: string): string {
   return spelled.startsWith('/*') ? '' : ` as \`${spelled}\``;
+}
+
+/**
+ * `, or make the Rust type \`c_int\` ..`: a header that is the published API (libimagequant's, which
+ * the Rust side copies) is the side to keep, and only its authors know which it is.
+ */
+function orRust(c: CType): string {
+  const rust = rustSpelling(c);
+  return rust ? `; or, if the header is the published API, make the Rust type \`${rust}\`` : '';
 }

@@ -45,7 +45,7 @@ describe('header-missing-decl help', () => {
 });
 
 describe('header-signature-mismatch help', () => {
-  it('spells the Rust type in C, and leaves a constness difference to be fixed on either side', async () => {
+  it('spells the Rust type in C (and the C type in Rust), and leaves a difference to be fixed on either side', async () => {
     const rust = [
       '#[no_mangle]',
       'pub extern "C" fn kv_data(n: u32) -> *const u8 { std::ptr::null() }',
@@ -59,8 +59,8 @@ describe('header-signature-mismatch help', () => {
     expect(await helpsOf('header-signature-mismatch', rust, header)).toEqual([
       'make the constness agree on whichever side is wrong: declare it `const uint8_t *` in the header to match the Rust return type `*const u8`, or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`)',
       'make the constness agree on whichever side is wrong: declare it `const uint8_t *const *` in the header to match the Rust parameter `keys: *const *const u8`, or, if the header says what is meant, change the Rust type\'s `*const`/`*mut` (or `&`/`&mut`)',
-      'declare it as `uint64_t` to match the Rust parameter `n: u64`',
-      'declare the return type as `void` to match the Rust `()`',
+      'declare it as `uint64_t` to match the Rust parameter `n: u64`; or, if the header is the published API, make the Rust type `c_int`',
+      'declare the return type as `void` to match the Rust `()`; or, if the header is the published API, make the Rust type `c_int`',
     ]);
   });
 });

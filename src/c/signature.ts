@@ -145,3 +145,20 @@ export function declaredExports(crate: CrateModel): { exports: DeclaredExport[];
   }
   return known;
 }
+
+/** C's own integer names, as `std::ffi` spells them (`int` is `c_int`, not `i32`). */
+const RUST_FFI_NAMES: Record<string, string> = {
+  char: 'c_char', 'signed char': 'c_schar', 'unsigned char': 'c_uchar', short: 'c_short', 'unsigned short': 'c_ushort',
+  int: 'c_int', unsigned: 'c_uint', 'unsigned int': 'c_uint', long: 'c_long', 'unsigned long': 'c_ulong',
+  'long long': 'c_longlong', 'unsigned long long': 'c_ulonglong', float: 'f32', double: 'f64',
+};
+const RUST_SCALAR_NAMES: Record<Scalar, string> = {
+  i8: 'i8', u8: 'u8', i16: 'i16', u16: 'u16', i32: 'i32', u32: 'u32', i64: 'i64', u64: 'u64',
+  char: 'c_char', long: 'c_long', ulong: 'c_ulong', size: 'usize', ssize: 'isize', f32: 'f32', f64: 'f64', bool: 'bool',
+};
+
+/** How Rust would spell a C scalar type (`int` → `c_int`, `uint32_t` → `u32`, `size_t` → `usize`); undefined for other types. */
+export function rustSpelling(t: CType): string | undefined {
+  if (t.kind !== 'scalar') return undefined;
+  return RUST_FFI_NAMES[t.text.replace(/\s+/g, ' ').trim()] ?? RUST_SCALAR_NAMES[t.scalar];
+}
