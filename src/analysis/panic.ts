@@ -428,6 +428,7 @@ export class PanicAnalysis {
         if (index && index.type === 'range_expression' && index.namedChildCount === 0) return null;
         if (ctx && isLengthTested(n, ctx.lengthTests)) return null;
         if (index && ctx && clampedSlice(ctx.fn.file, n, index)) return null;
+        if (index && ctx && ownKey(ctx.fn.file, n, index)) return null;
         return { node: n, what: `indexing \`${clip(n.text)}\`` };
       }
       case 'binary_expression':
@@ -460,6 +461,31 @@ export class PanicAnalysis {
     }
   }
 }
+
+/**
+ * `for key in m.keys() { m[key] }` (also through a local: `let mut keys: Vec<_> = m.keys().collect();
+ * keys.sort(); for key in keys { .. m[key] .. }`): a map indexed by one of its own keys.
+ */
+function ownKey(file: SourceFile, indexing: Node, index: Node): boolean {
+  const subject = indexing.namedChild(0);
+  let key = unparen(index);
+  while (key.type === 'reference_expression' && key.namedChildCount > 0) key = unparen(key.namedChild(key.namedChildCount - 1)!);
+  if (!subject || key.type !== 'identifier') return false;
+  const loop = [...file.ancestors(indexing)].find((a) => a.type === 'for_expression' && a.childForFieldName('pattern')?.text === key.text);
+  let source = loop?.childForFieldName('value') ?? null;
+  for (let depth = 0; source && depth < 3; depth++) {
+    const u = unparen(source);
+    const m = asMethodCall(u);
+    if (m && m.method === 'keys' && m.args.length === 0) return m.receiver.text.replace(/\s+/g, '') === subject.text.replace(/\s+/g, '');
+    if (m && KEY_PRESERVING.has(m.method)) source = m.receiver;
+    else if (u.type === 'identifier') source = file.letValue(u);
+    else return false;
+  }
+  return false;
+}
+
+/** Iterator and collection steps that keep the keys they are given (`.collect()`, `.cloned()`, `.sorted()`). */
+const KEY_PRESERVING = new Set(['collect', 'into_iter', 'iter', 'cloned', 'copied', 'rev', 'sorted', 'sorted_unstable']);
 
 /**
  * `a[..n].copy_from_slice(&b[..n])`: both sides sliced to the same bound, so their lengths agree
