@@ -49,7 +49,7 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
       'A future that only waits to receive from a channel (`rx.recv()`, `async { rx.recv().await }`, a runtime thread\'s `async { while let Some(t) = rx.recv().await { run(t) } }`) is not flagged: it is the async form of the blocking `recv()` below, an event pump that waits for the next event by design.',
       'A task aborted just before it is waited for (`task.abort(); rt.block_on(task)`, earlier in the same function) is not flagged: the wait only lasts until the task notices the abort.',
       'A crate\'s own executor, a free `fn block_on` that polls the future itself instead of handing it to another `block_on`, is judged by its body: with no `loop` or `while` in it (a bounded number of polls, then an error or a panic), bare `block_on(..)` calls of it cannot wait forever and are not flagged; one that loops until the future is ready is flagged at its calls like any `block_on`.',
-      'The help names a timeout the executor can drive: `tokio::time::timeout` for a runtime\'s `block_on` method, a runtime-independent timer for `futures::executor`, `pollster` and the like (tokio\'s timeout panics outside a tokio runtime).',
+      'The help names a timeout the executor can drive (none in particular for a `block_on` method of the crate\'s own, such as a `TaskExecutor` trait\'s): `tokio::time::timeout` for a runtime\'s `block_on` method, a runtime-independent timer for `futures::executor`, `pollster` and the like (tokio\'s timeout panics outside a tokio runtime).',
       'Other blocking waits are not flagged: `.wait()` (zenoh\'s `Wait` trait resolving a builder synchronously, `Condvar::wait(guard)`, `Child::wait()`, a `Barrier`), `recv()` on a channel, `JoinHandle::join()`. Their names say they block, C APIs built on them say so too (`zc_concurrent_close_handle_wait`, "blocks until the next sample"), and most complete at once or under the library\'s own timeouts (a zenoh `put` or `declare`): flagging each of zenoh-c\'s 85 `.wait()` calls would bury the few that can hang. `block_on` is different: it is where an async runtime meets a synchronous caller, and where a missing timeout is easy to add.',
     ],
     references: [
@@ -131,7 +131,10 @@ pub extern "C" fn client_fetch(c: &Client) -> i32 {
     // The crate's own executor: a `fn block_on` that polls the future itself instead of handing it on
     // (wasmtime's fuzzing `block_on` polls 100,000 times, then panics). With no `loop` or `while` in
     // it, it cannot wait forever, and bare `block_on(..)` calls (or `crate::block_on(..)`) are calls of it.
-    const executors = (crate.functionsByName.get('block_on') ?? []).filter((f) => !f.implType && !f.inTrait);
+    const ownBlockOn = crate.functionsByName.get('block_on') ?? [];
+    const executors = ownBlockOn.filter((f) => !f.implType && !f.inTrait);
+    // A method the crate defines (`trait TaskExecutor { fn block_on(..) }`): its calls are not known to be tokio's.
+    if (ownBlockOn.some((f) => f.implType || f.inTrait)) for (const w of waits) if (asMethodCall(w.call) && w.executor === 'tokio' && !w.via) w.executor = 'unknown';
     const ownExecutorBounded = !own && executors.length === 1 && !!executors[0]!.body && !hasOpenLoop(executors[0]!.file, executors[0]!.body);
     const others = [...wrappers.keys()].filter((name) => name !== 'block_on');
     if (others.length > 0) {

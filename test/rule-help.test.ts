@@ -119,6 +119,17 @@ describe('unbounded-block-on help', () => {
     expect(helps[1]).toMatch(/`async_std::future::timeout`.*`tokio::time::timeout` panics outside a tokio runtime/);
     expect(helps[2]).toEqual(helps[1]);
   });
+
+  it("names no executor's timer for a `block_on` method the crate defines itself", async () => {
+    const rust = [
+      'pub trait TaskExecutor { fn block_on<T>(&self, task: impl std::future::Future<Output = T>) -> T; }',
+      'async fn fetch() -> i32 { 0 }',
+      'pub fn a(exec: &dyn TaskExecutor) -> i32 { exec.block_on(fetch()) }',
+    ].join('\n');
+    const helps = await helpsOf('unbounded-block-on', rust, '');
+    expect(helps).toHaveLength(1);
+    expect(helps[0]).toMatch(/^bound the wait with a timeout the executor can drive/);
+  });
 });
 
 describe('ffi-ownership-no-free help', () => {
