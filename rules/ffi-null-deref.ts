@@ -5,6 +5,14 @@ import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '.
 import { placeNamer } from '../src/analysis/places.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import { nodeId } from '../src/node-fields.js';
+import { readDocs } from '../src/model/attributes.js';
+import { escapeRegExp } from '../src/regexp.js';
+
+/** Do the docs say `name` must not be NULL (`\pre name != NULL`, "`name` must not be null", "a non-null `name`")? */
+function requiresNonNull(docs: string, name: string): boolean {
+  const n = escapeRegExp(name);
+  return new RegExp(`\\b${n}\\b\\W*(!=|≠)\\s*(NULL|null|nullptr)\\b|\\b${n}\\b[^.\\n]{0,60}\\b(must not|mustn't|cannot|can't|may not|should not)\\s+be\\s+(NULL|null)\\b|\\bnon-?null\\b[^.\\n]{0,20}\\b${n}\\b|\\b${n}\\b[^.\\n]{0,40}\\bnon-?null\\b`, 'i').test(docs);
+}
 
 export default defineRule({
   id: 'ffi-null-deref',
@@ -62,6 +70,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
       const where = placeNamer(crate, fn.file);
+      let docs: string | undefined;
       for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const unchecked = uncheckedUses(fn, ptr, crate);
         const first = unchecked[0];
@@ -84,10 +93,13 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
         // A helper's use is elsewhere: name the helper and the place it dereferences, then say why the call is unguarded.
         const message = first.helper ? `${subject} is ${describeChain(first, where)}, ${why}${more}` : `${subject} is ${first.how} at line ${line} ${why}${more}`;
         const leaf = leafOf(first, fn);
+        // The docs may state the contract (`\pre src != NULL`, "must not be null"): nothing enforces it.
+        docs ??= readDocs(fn.node, fn.file.path).text;
+        const documented = requiresNonNull(docs, param.name) ? ' (the docs require it non-null, but a caller that breaks that gets undefined behaviour, not an error)' : '';
         report({
           file: fn.file,
           node: first.node,
-          message,
+          message: message + documented,
           help: `return early when \`${param.name}.is_null()\`, or convert it with \`${param.name}.as_ref()\` / \`NonNull::new(${param.name})\` and handle \`None\``,
           related: [
             { file: fn.file, node: param.node, message: `\`${param.name}\` is a raw pointer that C may pass as NULL` },
