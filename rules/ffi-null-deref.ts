@@ -8,10 +8,13 @@ import { nodeId } from '../src/node-fields.js';
 import { readDocs } from '../src/model/attributes.js';
 import { escapeRegExp } from '../src/regexp.js';
 
-/** Do the docs say `name` must not be NULL (`\pre name != NULL`, "`name` must not be null", "a non-null `name`")? */
+/**
+ * Do the docs say `name` must not be NULL: `\pre name != NULL`, "`name` must not be null" (on the line
+ * that names it: `@param name Rendering options. Must not be NULL.`), "a non-null `name`"?
+ */
 function requiresNonNull(docs: string, name: string): boolean {
   const n = escapeRegExp(name);
-  return new RegExp(`\\b${n}\\b\\W*(!=|≠)\\s*(NULL|null|nullptr)\\b|\\b${n}\\b[^.\\n]{0,60}\\b(must not|mustn't|cannot|can't|may not|should not)\\s+be\\s+(NULL|null)\\b|\\bnon-?null\\b[^.\\n]{0,20}\\b${n}\\b|\\b${n}\\b[^.\\n]{0,40}\\bnon-?null\\b`, 'i').test(docs);
+  return new RegExp(`\\b${n}\\b\\W*(!=|≠)\\s*(NULL|null|nullptr)\\b|\\b${n}\\b[^\\n]{0,100}\\b(must not|mustn't|cannot|can't|may not|should not)\\s+be\\s+(NULL|null)\\b|\\bnon-?null\\b[^.\\n]{0,20}\\b${n}\\b|\\b${n}\\b[^.\\n]{0,40}\\bnon-?null\\b`, 'i').test(docs);
 }
 
 export default defineRule({
