@@ -5,7 +5,6 @@ import { chainSteps, cstrRead, cstrReadsInHelpers, describeChain, leafOf } from 
 import { placeNamer } from '../src/analysis/places.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import { asPathCall } from '../src/syntax.js';
-import { readDocs } from '../src/model/attributes.js';
 
 /** Docs that state the C-string contract: "a NUL-terminated string", "null terminated", "a C string". */
 const NUL_DOCUMENTED = /\b(nul|null)[- ]terminated\b|\bC[- ]strings?\b/i;
@@ -63,9 +62,10 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
       if (!fn.exported) continue;
       const where = placeNamer(crate, fn.file);
       // The contract is written down: a design choice the author made, worth a note rather than a warning.
-      const documented = NUL_DOCUMENTED.test(readDocs(fn.node, fn.file.path).text);
-      const contract = documented ? { severity: 'note' as const } : {};
-      const said = documented ? ' (its docs say so)' : '';
+      // (The docs are read only for a function with a finding.)
+      const documented = (): boolean => NUL_DOCUMENTED.test(fn.docs);
+      const contract = (): { severity?: 'note' } => (documented() ? { severity: 'note' } : {});
+      const said = (): string => (documented() ? ' (its docs say so)' : '');
       for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const source = { file: fn.file, node: param.node, message: `\`${param.name}\` comes from the C caller` };
         fn.file.walkBody(fn.body!, (n) => {
@@ -78,11 +78,11 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
             file: fn.file,
             node: n,
             message: direct
-              ? `${call} reads parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply${said}`
-              : `${call} reads a string reached through parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply${said}`,
+              ? `${call} reads parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply${said()}`
+              : `${call} reads a string reached through parameter \`${param.name}\` of ${fnLabel(fn)} up to a NUL byte that the C caller must supply${said()}`,
             help: direct ? lengthHelp(param.name) : 'have the caller pass each string with its length and read it with `slice::from_raw_parts`',
             related: [source],
-            ...contract,
+            ...contract(),
           });
         });
         // `cstr_to_str(p)`: a crate helper (or a chain of them) does the read.
@@ -91,14 +91,14 @@ pub unsafe extern "C" fn set_name(name: *const u8, len: usize) -> i32 {
           report({
             file: fn.file,
             node: use.node,
-            message: `parameter \`${param.name}\` of ${fnLabel(fn)}${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply${said}`,
+            message: `parameter \`${param.name}\` of ${fnLabel(fn)}${use.via ? ` (as \`${use.via}\`)` : ''} is ${describeChain(use, where)} up to a NUL byte that the C caller must supply${said()}`,
             help: lengthHelp(param.name),
             related: [
               source,
               ...chainSteps(use),
               { file: leaf.fn.file, node: leaf.use.node, message: `\`${calleeName(leaf.fn)}()\` reads \`${leaf.param}\` here up to a NUL byte` },
             ],
-            ...contract,
+            ...contract(),
           });
         }
       }

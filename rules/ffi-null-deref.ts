@@ -5,7 +5,6 @@ import { activeVoice, chainSteps, describeChain, leafOf, uncheckedUses } from '.
 import { placeNamer } from '../src/analysis/places.js';
 import { defineRule, FFI_FUNCTIONS } from '../src/rule.js';
 import { nodeId } from '../src/node-fields.js';
-import { readDocs } from '../src/model/attributes.js';
 import { escapeRegExp } from '../src/regexp.js';
 
 /**
@@ -73,7 +72,6 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
   check({ crate, report }) {
     for (const fn of crate.ffiFunctions) {
       const where = placeNamer(crate, fn.file);
-      let docs: string | undefined;
       for (const { param, ptr } of rawPointerParams(fn, crate)) {
         const unchecked = uncheckedUses(fn, ptr, crate);
         const first = unchecked[0];
@@ -97,8 +95,7 @@ pub extern "C" fn counter_get(c: *const Counter) -> u64 {
         const message = first.helper ? `${subject} is ${describeChain(first, where)}, ${why}${more}` : `${subject} is ${first.how} at line ${line} ${why}${more}`;
         const leaf = leafOf(first, fn);
         // The docs may state the contract (`\pre src != NULL`, "must not be null"): nothing enforces it.
-        docs ??= readDocs(fn.node, fn.file.path).text;
-        const documented = requiresNonNull(docs, param.name) ? ' (the docs require it non-null, but a caller that breaks that gets undefined behaviour, not an error)' : '';
+        const documented = requiresNonNull(fn.docs, param.name) ? ' (the docs require it non-null, but a caller that breaks that gets undefined behaviour, not an error)' : '';
         report({
           file: fn.file,
           node: first.node,

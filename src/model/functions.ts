@@ -1,7 +1,7 @@
 /** Every `fn` item of a crate, with what the rules ask about it: ABI, export attributes, raw-pointer parameters. */
 import type { Node, SourceFile } from '../source.js';
 import { patternBindings } from '../syntax.js';
-import { leadingAttributes, type Attribute } from './attributes.js';
+import { leadingAttributes, readDocs, type Attribute } from './attributes.js';
 import type { Reach } from './references.js';
 
 /** ABIs whose functions are called from C: an unwinding panic must not leave them (unless `-unwind`). */
@@ -28,6 +28,8 @@ export interface FnInfo {
   /** The visibility modifier as written (`pub`, `pub(crate)`), or null for private. */
   visibility: string | null;
   attributes: Attribute[];
+  /** The Markdown of its outer docs (`///`, `#[doc = ..]`), read when first asked. */
+  readonly docs: string;
   /** `#[no_mangle]`, `#[unsafe(no_mangle)]`, `#[export_name = ..]` (also in their `unsafe(..)` forms). */
   exported: boolean;
   /** Type name of the enclosing `impl`, when inside one. */
@@ -113,6 +115,7 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
   // siblings or ancestors (attributes, the enclosing impl, the parameters) is read when first asked.
   let attributes: Attribute[] | undefined;
   let exported: boolean | undefined;
+  let docs: string | undefined;
   let container: { implType: string | null; inTrait: boolean } | undefined;
   let signature: { params: Param[]; hasSelf: boolean } | undefined;
   const attrs = (): Attribute[] => (attributes ??= leadingAttributes(node));
@@ -135,6 +138,9 @@ export function collectFunction(file: SourceFile, node: Node): FnInfo | null {
     },
     get attributes() {
       return attrs();
+    },
+    get docs() {
+      return (docs ??= readDocs(node, file.path).text);
     },
     get exported() {
       // No attribute can export it when the file never says `no_mangle` or `export_name`.
